@@ -1,0 +1,63 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tongxin/tongxin/internal/platform/db"
+	"github.com/tongxin/tongxin/internal/platform/dbtest"
+)
+
+func TestRebind(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"SELECT 1", "SELECT 1"},
+		{"a = ? AND b = ?", "a = $1 AND b = $2"},
+		{"x = '?' AND y = ?", "x = '?' AND y = $1"},
+	}
+	for _, c := range cases {
+		if got := db.Rebind(db.Postgres, c.in); got != c.want {
+			t.Errorf("Rebind(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if got := db.Rebind(db.SQLite, c.in); got != c.in {
+			t.Errorf("sqlite Rebind changed %q", c.in)
+		}
+	}
+	long := "?,?,?,?,?,?,?,?,?,?,?"
+	if got := db.Rebind(db.Postgres, long); got != "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestMigrateAndTx(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		// Migrating twice is a no-op.
+		n, err := d.Migrate(ctx)
+		if err != nil || n != 0 {
+			t.Fatalf("second migrate: n=%d err=%v", n, err)
+		}
+		// A failed transaction leaves nothing behind.
+		errBoom := context.Canceled
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO areas (code, level, name, valid_from, updated_at) VALUES (?, 'district', ?, 0, 0)`, "370211", "黄岛区"); err != nil {
+				return err
+			}
+			return errBoom
+		})
+		if err != errBoom {
+			t.Fatalf("want rollback error, got %v", err)
+		}
+		var count int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas`).Scan(&count); err != nil || count != 0 {
+			t.Fatalf("after rollback count=%d err=%v", count, err)
+		}
+		// Unique violations are recognised on both engines.
+		ins := `INSERT INTO areas (code, level, name, valid_from, updated_at) VALUES ('370211', 'district', 'x', 0, 0)`
+		if _, err := d.ExecContext(ctx, ins); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecContext(ctx, ins); !db.IsUniqueViolation(err) {
+			t.Fatalf("want unique violation, got %v", err)
+		}
+	})
+}
