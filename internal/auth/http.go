@@ -1,0 +1,330 @@
+package auth
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tongxin/tongxin/internal/access"
+	"github.com/tongxin/tongxin/internal/platform/errs"
+	"github.com/tongxin/tongxin/internal/platform/httpapi"
+)
+
+// CookieName is the session cookie.
+const CookieName = "tx_session"
+
+// CSRFHeader carries the session's CSRF token on cookie-authenticated writes.
+const CSRFHeader = "X-CSRF-Token"
+
+// HTTP holds the auth handlers.
+type HTTP struct {
+	Store        *Store
+	SecureCookie bool // set Secure on the cookie (behind HTTPS)
+}
+
+type csrfKey struct{}
+
+// Authenticate resolves the caller from an API key (Authorization: Bearer
+// txk_…, or X-API-Key) or the session cookie, and puts the principal in the
+// request context. Unsafe methods with cookie authentication must carry the
+// CSRF header. Requests without credentials continue anonymous; handlers that
+// need a user wrap with Require.
+func (h *HTTP) Authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if key := apiKeyOf(r); key != "" {
+			p, err := h.Store.APIKeyPrincipal(ctx, key)
+			if err != nil {
+				httpapi.WriteError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(access.With(ctx, p)))
+			return
+		}
+		c, err := r.Cookie(CookieName)
+		if err != nil || c.Value == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, csrf, err := h.Store.SessionPrincipal(ctx, c.Value)
+		if err != nil {
+			if errs.KindOf(err) == errs.Unauthorized {
+				// A stale cookie is the same as none; public routes still work.
+				next.ServeHTTP(w, r)
+				return
+			}
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		if unsafeMethod(r.Method) && !CSRFMatches(csrf, r.Header.Get(CSRFHeader)) {
+			httpapi.WriteError(w, r, errs.E(errs.Forbidden, "csrf", "missing or wrong "+CSRFHeader+" header", "缺少或错误的 "+CSRFHeader+" 请求头"))
+			return
+		}
+		ctx = access.With(ctx, p)
+		next.ServeHTTP(w, r.WithContext(contextWithCSRF(ctx, csrf)))
+	})
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+func apiKeyOf(r *http.Request) string {
+	if k := r.Header.Get("X-API-Key"); k != "" {
+		return k
+	}
+	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+		return strings.TrimPrefix(a, "Bearer ")
+	}
+	return ""
+}
+
+// Require answers 401 to anonymous callers.
+func Require(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !access.From(r.Context()).Authenticated() {
+			httpapi.WriteError(w, r, errUnauthenticated)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RequirePerm answers 403 to callers without the permission anywhere.
+func RequirePerm(perm access.Permission, next http.Handler) http.Handler {
+	return Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !access.From(r.Context()).Can(perm) {
+			httpapi.WriteError(w, r, errs.E(errs.Forbidden, "forbidden", "you lack the permission "+string(perm), "您没有权限 "+string(perm)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	}))
+}
+
+// ClientIP is the peer address (a proxy in front should be trusted explicitly
+// before X-Forwarded-For is; not done here).
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Me is the logged-in user as the console sees it.
+type Me struct {
+	User      MeUser `json:"user"`
+	CSRFToken string `json:"csrf_token"`
+}
+
+// MeUser is the current user with role names and permissions.
+type MeUser struct {
+	ID          int64         `json:"id"`
+	Username    string        `json:"username"`
+	DisplayName string        `json:"display_name"`
+	Roles       []RoleBinding `json:"roles"`
+	Permissions []string      `json:"permissions"`
+}
+
+// RoleBinding is a role over an area, with the area's name.
+type RoleBinding struct {
+	Role     string `json:"role"`
+	AreaCode string `json:"area_code"`
+	AreaName string `json:"area_name"`
+}
+
+// LoginRequest is the body of a login.
+type LoginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// Login opens a session and sets the cookie.
+func (h *HTTP) Login(w http.ResponseWriter, r *http.Request) error {
+	var req LoginRequest
+	if err := httpapi.DecodeJSON(w, r, &req, 4096); err != nil {
+		return err
+	}
+	sess, err := h.Store.Login(r.Context(), req.Username, req.Password, ClientIP(r))
+	if err != nil {
+		if errs.KindOf(err) == errs.TooMany {
+			w.Header().Set("Retry-After", strconv.Itoa(int(FailureWindow.Seconds())))
+		}
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: sess.Token, Path: "/", HttpOnly: true, Secure: h.SecureCookie,
+		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt})
+	p, err := h.Store.Principal(r.Context(), sess.UserID)
+	if err != nil {
+		return err
+	}
+	me, err := h.Store.me(access.With(r.Context(), p), p, sess.CSRFToken)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, me)
+}
+
+// Logout ends the session and clears the cookie.
+func (h *HTTP) Logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(CookieName); err == nil {
+		if err := h.Store.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: h.SecureCookie, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Me returns the current user and the session's CSRF token.
+func (h *HTTP) Me(w http.ResponseWriter, r *http.Request) error {
+	p := access.From(r.Context())
+	csrf, _ := r.Context().Value(csrfKey{}).(string)
+	me, err := h.Store.me(r.Context(), p, csrf)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, me)
+}
+
+// ListUsers lists accounts in the caller's scope (?area=, ?role=).
+func (h *HTTP) ListUsers(w http.ResponseWriter, r *http.Request) error {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	users, err := h.Store.ListUsers(r.Context(), r.URL.Query().Get("area"), r.URL.Query().Get("role"), limit)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": users})
+}
+
+// CreateUser adds an account.
+func (h *HTTP) CreateUser(w http.ResponseWriter, r *http.Request) error {
+	var n NewUser
+	if err := httpapi.DecodeJSON(w, r, &n, 0); err != nil {
+		return err
+	}
+	u, err := h.Store.CreateUser(r.Context(), n)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusCreated, u)
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.Field(name, "integer", name+" must be a positive integer", name+" 必须是正整数")
+	}
+	return id, nil
+}
+
+// GetUser returns one account.
+func (h *HTTP) GetUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := h.Store.GetUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, u)
+}
+
+// PasswordRequest sets a password.
+type PasswordRequest struct {
+	Password string `json:"password"`
+}
+
+// SetPassword changes a password.
+func (h *HTTP) SetPassword(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req PasswordRequest
+	if err := httpapi.DecodeJSON(w, r, &req, 4096); err != nil {
+		return err
+	}
+	if err := h.Store.SetPassword(r.Context(), id, req.Password); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// GrantRole binds a role to a user.
+func (h *HTTP) GrantRole(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var b access.Binding
+	if err := httpapi.DecodeJSON(w, r, &b, 4096); err != nil {
+		return err
+	}
+	if err := h.Store.GrantRole(r.Context(), id, b); err != nil {
+		return err
+	}
+	u, err := h.Store.GetUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, u)
+}
+
+// APIKeyRequest names a new key.
+type APIKeyRequest struct {
+	Name string `json:"name"`
+}
+
+// CreatedAPIKey is returned once, with the key itself.
+type CreatedAPIKey struct {
+	APIKey
+	Key string `json:"key"`
+}
+
+// CreateAPIKey issues a key acting as the user.
+func (h *HTTP) CreateAPIKey(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req APIKeyRequest
+	if err := httpapi.DecodeJSON(w, r, &req, 4096); err != nil {
+		return err
+	}
+	k, key, err := h.Store.CreateAPIKey(r.Context(), id, req.Name)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusCreated, CreatedAPIKey{APIKey: k, Key: key})
+}
+
+// ListAPIKeys lists a user's keys (never the keys themselves).
+func (h *HTTP) ListAPIKeys(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	keys, err := h.Store.APIKeys(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": keys})
+}
+
+// RevokeAPIKey ends a key.
+func (h *HTTP) RevokeAPIKey(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.Store.RevokeAPIKey(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,183 @@
+// Package cli is the tongxin command: it parses subcommands and flags (each
+// flag with an environment variable) and hands over to internal packages.
+// Run takes its environment as arguments so that tests drive the real thing.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tongxin/tongxin/internal/platform/db"
+	"github.com/tongxin/tongxin/internal/platform/pii"
+)
+
+// Version is set at build time (-ldflags "-X …cli.Version=…").
+var Version = "dev"
+
+// Env is what a command run sees of the outside world.
+type Env struct {
+	Args   []string
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the HTTP server (API, console, metrics)", runServe},
+		{"migrate", "apply database migrations", runMigrate},
+		{"demo", "load the demo district into an empty database and print the demo logins", runDemo},
+		{"user", "manage accounts: add, passwd, grant, apikey", runUser},
+		{"areas", "area tree: import (GeoJSON FeatureCollection)", runAreas},
+		{"audit", "audit log: verify the hash chain", runAudit},
+		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
+			fmt.Fprintln(env.Stdout, "tongxin", Version)
+			return nil
+		}},
+	}
+}
+
+// ErrUsage marks a usage error (exit status 2).
+var ErrUsage = errors.New("usage")
+
+// Run executes the command line.
+func Run(ctx context.Context, env Env) error {
+	if len(env.Args) < 2 || env.Args[1] == "-h" || env.Args[1] == "--help" || env.Args[1] == "help" {
+		usage(env.Stdout)
+		if len(env.Args) < 2 {
+			return ErrUsage
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == env.Args[1] {
+			return c.run(ctx, env, env.Args[2:])
+		}
+	}
+	fmt.Fprintf(env.Stderr, "tongxin: unknown command %q\n\n", env.Args[1])
+	usage(env.Stderr)
+	return ErrUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "同心 Tongxin — grid-based grassroots governance\n\nUsage: tongxin <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'tongxin <command> -h' for the flags of a command; every flag can also be set by the environment variable shown.")
+}
+
+// flags is a FlagSet whose flags default to environment variables.
+type flags struct {
+	*flag.FlagSet
+	env Env
+}
+
+func newFlags(env Env, name, args string) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: tongxin %s %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return &flags{FlagSet: fs, env: env}
+}
+
+func (f *flags) envString(p *string, name, envVar, def, help string) {
+	if v := f.env.Getenv(envVar); v != "" {
+		def = v
+	}
+	f.StringVar(p, name, def, help+" (env "+envVar+")")
+}
+
+func (f *flags) envBool(p *bool, name, envVar string, def bool, help string) {
+	if v := f.env.Getenv(envVar); v != "" {
+		def = v == "1" || strings.EqualFold(v, "true")
+	}
+	f.BoolVar(p, name, def, help+" (env "+envVar+")")
+}
+
+// dbFlags are shared by every command that touches the database.
+type dbFlags struct {
+	dsn     string
+	keyFile string
+}
+
+const defaultDB = "./data/tongxin.db"
+
+func (f *flags) db(d *dbFlags) {
+	f.envString(&d.dsn, "db", "TONGXIN_DB", defaultDB, "SQLite file path or postgres:// URL")
+	f.envString(&d.keyFile, "pii-key", "TONGXIN_PII_KEY_FILE", "", "key file for personal data (default: pii.key beside the SQLite file, or ./data/pii.key); env "+pii.EnvVar+" may hold the keys instead")
+}
+
+func (d *dbFlags) open(ctx context.Context) (*db.DB, error) {
+	h, err := db.Open(ctx, d.dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.Migrate(ctx); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func (d *dbFlags) keys(env Env) (*pii.Keyring, error) {
+	if v := env.Getenv(pii.EnvVar); v != "" {
+		return pii.FromEnv(v)
+	}
+	path := d.keyFile
+	if path == "" {
+		path = "./data/pii.key"
+		if !db.IsPostgres(d.dsn) {
+			path = filepath.Join(filepath.Dir(d.dsn), "pii.key")
+		}
+	}
+	return pii.LoadOrCreate(path)
+}
+
+func (f *flags) parse(args []string) error {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return ErrUsage
+	}
+	return nil
+}
+
+func logger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+
+// Main is the entry point used by cmd/tongxin.
+func Main() int {
+	ctx, stop := signalContext()
+	defer stop()
+	err := Run(ctx, Env{Args: os.Args, Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin})
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, ErrUsage):
+		return 2
+	default:
+		fmt.Fprintln(os.Stderr, "tongxin:", err)
+		return 1
+	}
+}

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tongxin/tongxin/internal/access"
+	"github.com/tongxin/tongxin/internal/demo"
+	"github.com/tongxin/tongxin/internal/platform/clock"
+	"github.com/tongxin/tongxin/internal/server"
+	"github.com/tongxin/tongxin/web"
+)
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "serve", "[flags]")
+	var (
+		d                          dbFlags
+		addr, tileURL, tileAttr, l string
+		loadDemo, secure           bool
+		seed                       int64
+	)
+	f.envString(&addr, "addr", "TONGXIN_ADDR", ":8080", "listen address")
+	f.db(&d)
+	f.envBool(&loadDemo, "demo", "TONGXIN_DEMO", false, "load the demo district when the database is empty, and print the demo logins")
+	f.Int64Var(&seed, "seed", demo.DefaultSeed, "demo data seed")
+	f.envString(&tileURL, "tile-url", "TONGXIN_TILE_URL", "", "map tile URL template for the console, e.g. an intranet or Tianditu server (none: grids drawn without a base map)")
+	f.envString(&tileAttr, "tile-attribution", "TONGXIN_TILE_ATTRIBUTION", "", "attribution text shown with the tiles")
+	f.envBool(&secure, "secure-cookies", "TONGXIN_SECURE_COOKIES", false, "mark session cookies Secure (serve behind HTTPS)")
+	f.envString(&l, "log-level", "TONGXIN_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	h, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	keys, err := d.keys(env)
+	if err != nil {
+		return err
+	}
+	log := logger(env.Stderr, l)
+	srv := server.New(server.Deps{DB: h, Clock: clock.Real{}, Keys: keys, Logger: log, UI: web.UI(),
+		Config: server.Config{TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version}})
+	if loadDemo {
+		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, h, seed)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if loaded != nil {
+			fmt.Fprintln(env.Stdout, "Loaded the demo district (seed", seed, ").")
+		}
+		printLogins(env, h, ctx)
+	}
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(env.Stdout, "Tongxin %s serving on %s (database: %s)\n", Version, displayURL(ln.Addr()), h.Dialect())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func displayURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,98 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/tongxin/tongxin/internal/area"
+	"github.com/tongxin/tongxin/internal/auth"
+	"github.com/tongxin/tongxin/internal/geo"
+	"github.com/tongxin/tongxin/internal/platform/db"
+)
+
+// DefaultSeed is the seed `tongxin demo` and `serve --demo` use unless told.
+const DefaultSeed = 1
+
+// LoadIfEmpty loads the demo dataset when the database has no areas yet; it
+// returns nil when there was something already. ctx must carry the system
+// principal.
+func LoadIfEmpty(ctx context.Context, areas *area.Store, users *auth.Store, d *db.DB, seed int64) (*Dataset, error) {
+	var n int
+	if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas`).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, nil
+	}
+	return Load(ctx, areas, users, seed)
+}
+
+// Load puts the dataset in through the same stores the API uses, so demo
+// data obeys every rule real data does.
+func Load(ctx context.Context, areas *area.Store, users *auth.Store, seed int64) (*Dataset, error) {
+	ds := Generate(seed)
+	if err := loadAreas(ctx, areas, ds); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	unitIDs := map[string]int64{}
+	for _, u := range ds.Units {
+		created, err := areas.CreateUnit(ctx, area.Unit{Code: u.Code, Name: u.Name, Kind: u.Kind, AreaCode: u.AreaCode})
+		if err != nil {
+			return nil, fmt.Errorf("unit %s: %w", u.Code, err)
+		}
+		unitIDs[u.Code] = created.ID
+	}
+	for _, st := range ds.Stations {
+		lng, lat := st.Location[0], st.Location[1]
+		if _, err := areas.CreateStation(ctx, area.Station{Name: st.Name, Address: st.Address, AreaCode: st.AreaCode, Lng: &lng, Lat: &lat}); err != nil {
+			return nil, fmt.Errorf("station %s: %w", st.Name, err)
+		}
+	}
+	userIDs := map[string]int64{}
+	for _, u := range ds.Users {
+		nu := auth.NewUser{Username: u.Username, DisplayName: u.DisplayName, Phone: u.Phone, Password: u.Password, Role: u.Role, AreaCode: u.AreaCode}
+		if u.UnitCode != "" {
+			id := unitIDs[u.UnitCode]
+			nu.UnitID = &id
+		}
+		created, err := users.CreateUser(ctx, nu)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: %w", u.Username, err)
+		}
+		userIDs[u.Username] = created.ID
+	}
+	for _, d := range ds.Duties {
+		if _, err := areas.AddDuty(ctx, area.NewDuty{Kind: area.DutyKind(d.Kind), UserID: userIDs[d.Username], AreaCode: d.AreaCode, Label: d.Label, Geometry: d.Geometry}); err != nil {
+			return nil, fmt.Errorf("duty %s of %s in %s: %w", d.Kind, d.Username, d.AreaCode, err)
+		}
+	}
+	return ds, nil
+}
+
+// loadAreas imports the whole tree as one GeoJSON FeatureCollection: one
+// transaction, and the same validation as a user's import.
+func loadAreas(ctx context.Context, areas *area.Store, ds *Dataset) error {
+	type feature struct {
+		Type       string            `json:"type"`
+		Properties map[string]string `json:"properties"`
+		Geometry   json.RawMessage   `json:"geometry"`
+	}
+	fc := struct {
+		Type     string    `json:"type"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection"}
+	for _, a := range ds.Areas {
+		g, err := geo.MarshalGeometry(a.Boundary)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.Code, err)
+		}
+		fc.Features = append(fc.Features, feature{Type: "Feature", Properties: map[string]string{"code": a.Code, "name": a.Name}, Geometry: g})
+	}
+	data, err := json.Marshal(fc)
+	if err != nil {
+		return err
+	}
+	_, err = areas.ImportBoundaries(ctx, data)
+	return err
+}

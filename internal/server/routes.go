@@ -1,0 +1,108 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/tongxin/tongxin/internal/access"
+	"github.com/tongxin/tongxin/internal/area"
+	"github.com/tongxin/tongxin/internal/auth"
+	"github.com/tongxin/tongxin/internal/platform/errs"
+	"github.com/tongxin/tongxin/internal/platform/httpapi"
+)
+
+// Route is one entry of the route table; the OpenAPI document is generated
+// from these, so the documentation cannot drift from the routes.
+type Route struct {
+	Method, Path string
+	Summary      string
+	Tag          string
+	Auth         authLevel
+	Perm         access.Permission // required somewhere in the caller's roles, when set
+	Query        []Param
+	Request      any // zero value of the JSON body type, for the schema
+	Response     any // zero value of the 2xx JSON body type
+	Status       int // success status; 200 when 0
+	ContentType  string
+	Handle       httpapi.Handler
+}
+
+// Param documents a query parameter.
+type Param struct {
+	Name, Type, Description string
+	Required                bool
+}
+
+type authLevel int
+
+const (
+	public authLevel = iota
+	user
+)
+
+func (rt Route) handler() http.Handler {
+	var h http.Handler = rt.Handle
+	switch {
+	case rt.Perm != "":
+		h = auth.RequirePerm(rt.Perm, h)
+	case rt.Auth == user:
+		h = auth.Require(h)
+	}
+	return h
+}
+
+var errNoRoute = errs.E(errs.NotFound, "no_route", "no such API endpoint", "没有此 API 接口")
+
+// routeTable lists every API route of Tongxin.
+func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP) []Route {
+	areaParam := Param{Name: "area", Type: "string", Description: "area code: limit to this subtree"}
+	return []Route{
+		// Platform
+		{Method: "GET", Path: "/healthz", Summary: "Liveness", Tag: "platform", Handle: s.healthz},
+		{Method: "GET", Path: "/readyz", Summary: "Readiness: database reachable, locate index loaded", Tag: "platform", Handle: s.readyz},
+		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This document", Tag: "platform", Handle: s.openapi},
+		{Method: "GET", Path: "/api/v1/settings/ui", Summary: "Console settings (map tiles)", Tag: "platform", Response: UISettings{}, Handle: s.uiSettings},
+		{Method: "GET", Path: "/api/v1/version", Summary: "Server version", Tag: "platform", Handle: s.version},
+		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit log entries in the caller's scope, newest first", Tag: "platform", Perm: access.AuditRead,
+			Query: []Param{areaParam, {Name: "limit", Type: "integer", Description: "at most 500"}}, Handle: s.auditList},
+
+		// Auth and accounts
+		{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in: opens a session cookie, returns the user and the CSRF token", Tag: "auth", Request: auth.LoginRequest{}, Response: auth.Me{}, Handle: a.Login},
+		{Method: "POST", Path: "/api/v1/auth/logout", Summary: "Log out", Tag: "auth", Status: http.StatusNoContent, Handle: a.Logout},
+		{Method: "GET", Path: "/api/v1/auth/me", Summary: "The current user and the CSRF token", Tag: "auth", Auth: user, Response: auth.Me{}, Handle: a.Me},
+		{Method: "GET", Path: "/api/v1/users", Summary: "Accounts holding a role in the caller's scope", Tag: "users", Perm: access.UsersRead,
+			Query: []Param{areaParam, {Name: "role", Type: "string", Description: "only this role"}, {Name: "limit", Type: "integer", Description: "at most 1000"}}, Handle: a.ListUsers},
+		{Method: "POST", Path: "/api/v1/users", Summary: "Create an account with its first role", Tag: "users", Perm: access.UsersWrite, Request: auth.NewUser{}, Response: auth.User{}, Status: http.StatusCreated, Handle: a.CreateUser},
+		{Method: "GET", Path: "/api/v1/users/{id}", Summary: "One account", Tag: "users", Perm: access.UsersRead, Response: auth.User{}, Handle: a.GetUser},
+		{Method: "PUT", Path: "/api/v1/users/{id}/password", Summary: "Set a password (own, or as an admin); ends the user's sessions", Tag: "users", Auth: user, Request: auth.PasswordRequest{}, Status: http.StatusNoContent, Handle: a.SetPassword},
+		{Method: "POST", Path: "/api/v1/users/{id}/roles", Summary: "Grant a role over an area", Tag: "users", Perm: access.UsersWrite, Request: access.Binding{}, Response: auth.User{}, Handle: a.GrantRole},
+		{Method: "GET", Path: "/api/v1/users/{id}/api-keys", Summary: "A user's API keys (without the keys)", Tag: "users", Auth: user, Handle: a.ListAPIKeys},
+		{Method: "POST", Path: "/api/v1/users/{id}/api-keys", Summary: "Issue an API key acting as the user; the key is shown once", Tag: "users", Auth: user, Request: auth.APIKeyRequest{}, Response: auth.CreatedAPIKey{}, Status: http.StatusCreated, Handle: a.CreateAPIKey},
+		{Method: "DELETE", Path: "/api/v1/api-keys/{id}", Summary: "Revoke an API key", Tag: "users", Auth: user, Status: http.StatusNoContent, Handle: a.RevokeAPIKey},
+
+		// Areas
+		{Method: "GET", Path: "/api/v1/areas", Summary: "A subtree of the area tree inside the caller's scope", Tag: "areas", Perm: access.AreasRead,
+			Query: []Param{{Name: "root", Type: "string", Description: "area code of the subtree's root (default: the caller's scope)"},
+				{Name: "depth", Type: "integer", Description: "levels below the root, 0–4 (0: all)"},
+				{Name: "level", Type: "string", Description: "only areas of this level"},
+				{Name: "include_closed", Type: "boolean", Description: "include closed areas"}},
+			Response: area.ListResponse{}, Handle: ar.List},
+		{Method: "POST", Path: "/api/v1/areas", Summary: "Create an area under its parent", Tag: "areas", Perm: access.AreasWrite, Request: area.NewArea{}, Response: area.Area{}, Status: http.StatusCreated, Handle: ar.Create},
+		{Method: "GET", Path: "/api/v1/areas/{code}", Summary: "An area, its ancestors and who serves it", Tag: "areas", Perm: access.AreasRead, Response: area.Detail{}, Handle: ar.Get},
+		{Method: "PATCH", Path: "/api/v1/areas/{code}", Summary: "Rename an area", Tag: "areas", Perm: access.AreasWrite, Request: area.RenameRequest{}, Response: area.Area{}, Handle: ar.Rename},
+		{Method: "POST", Path: "/api/v1/areas/{code}/close", Summary: "Close an area (its sub-areas must be closed first)", Tag: "areas", Perm: access.AreasWrite, Response: area.Area{}, Handle: ar.Close},
+		{Method: "GET", Path: "/api/v1/areas/{code}/boundaries", Summary: "GeoJSON boundaries of the areas of one level below an area", Tag: "areas", Perm: access.AreasRead,
+			Query: []Param{{Name: "level", Type: "string", Description: "community, grid (default) or microgrid"}}, ContentType: "application/geo+json", Handle: ar.Boundaries},
+		{Method: "POST", Path: "/api/v1/areas/boundaries", Summary: "Import boundaries from a GeoJSON FeatureCollection (properties.code, properties.name); all or nothing", Tag: "areas", Perm: access.AreasWrite, Response: area.ImportResult{}, Handle: ar.ImportBoundaries},
+		{Method: "GET", Path: "/api/v1/areas/{code}/duties", Summary: "Who is on duty in an area", Tag: "areas", Perm: access.AreasRead,
+			Query: []Param{{Name: "below", Type: "boolean", Description: "include the subtree"}}, Handle: ar.Duties},
+		{Method: "POST", Path: "/api/v1/areas/{code}/duties", Summary: "Put a user on duty (secretary, grid worker, head with its point/line/polygon)", Tag: "areas", Perm: access.DutyWrite, Request: area.DutyRequest{}, Status: http.StatusCreated, Handle: ar.AddDuty},
+		{Method: "DELETE", Path: "/api/v1/duties/{id}", Summary: "End a duty", Tag: "areas", Perm: access.DutyWrite, Status: http.StatusNoContent, Handle: ar.RemoveDuty},
+		{Method: "GET", Path: "/api/v1/locate", Summary: "The microgrid containing a point, with its chain of ancestors", Tag: "areas", Perm: access.AreasRead,
+			Query: []Param{{Name: "lng", Type: "number", Required: true, Description: "longitude"}, {Name: "lat", Type: "number", Required: true, Description: "latitude"},
+				{Name: "crs", Type: "string", Description: "wgs84 (default), gcj02 or bd09"}}, Response: area.Location{}, Handle: ar.Locate},
+		{Method: "GET", Path: "/api/v1/units", Summary: "Units: area offices in scope and all departments", Tag: "areas", Perm: access.AreasRead, Query: []Param{areaParam}, Handle: ar.Units},
+		{Method: "POST", Path: "/api/v1/units", Summary: "Create a unit", Tag: "areas", Perm: access.AreasWrite, Request: area.Unit{}, Response: area.Unit{}, Status: http.StatusCreated, Handle: ar.CreateUnit},
+		{Method: "GET", Path: "/api/v1/stations", Summary: "Service stations in an area", Tag: "areas", Perm: access.AreasRead, Query: []Param{{Name: "area", Type: "string", Required: true, Description: "area code"}}, Handle: ar.Stations},
+		{Method: "POST", Path: "/api/v1/stations", Summary: "Create a service station", Tag: "areas", Perm: access.AreasWrite, Request: area.Station{}, Response: area.Station{}, Status: http.StatusCreated, Handle: ar.CreateStation},
+	}
+}

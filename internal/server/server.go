@@ -1,0 +1,135 @@
+// Package server assembles Tongxin's HTTP server: the route table (routes.go,
+// the one place where every URL is listed), the middleware chain, health and
+// metrics, and the embedded web console.
+package server
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tongxin/tongxin/internal/area"
+	"github.com/tongxin/tongxin/internal/auth"
+	"github.com/tongxin/tongxin/internal/platform/clock"
+	"github.com/tongxin/tongxin/internal/platform/db"
+	"github.com/tongxin/tongxin/internal/platform/httpapi"
+	"github.com/tongxin/tongxin/internal/platform/pii"
+)
+
+// Config is what the server needs from the command line.
+type Config struct {
+	TileURL         string // optional map tile URL template for the console
+	TileAttribution string
+	SecureCookies   bool
+	Version         string
+}
+
+// Deps are the server's collaborators, built once by the CLI (or a test).
+type Deps struct {
+	DB     *db.DB
+	Clock  clock.Clock
+	Keys   *pii.Keyring
+	Logger *slog.Logger
+	UI     fs.FS // the built console; nil serves a placeholder page
+	Config Config
+}
+
+// Server is the assembled application.
+type Server struct {
+	deps     Deps
+	Areas    *area.Store
+	Auth     *auth.Store
+	handler  http.Handler
+	routes   []Route
+	registry *prometheus.Registry
+}
+
+// New builds the server and its route table.
+func New(d Deps) *Server {
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Server{deps: d, Areas: area.NewStore(d.DB, d.Clock), Auth: auth.NewStore(d.DB, d.Clock, d.Keys), registry: prometheus.NewRegistry()}
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	authHTTP := &auth.HTTP{Store: s.Auth, SecureCookie: d.Config.SecureCookies}
+	s.routes = s.routeTable(authHTTP, &area.HTTP{Store: s.Areas})
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.Method+" "+rt.Path, rt.handler())
+	}
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("/api/", httpapi.Handler(func(w http.ResponseWriter, r *http.Request) error { return errNoRoute }))
+	mux.Handle("/", s.uiHandler())
+	s.handler = httpapi.Chain(mux, httpapi.Recover, httpapi.Logging(d.Logger), httpapi.Metrics(s.registry), securityHeaders, authHTTP.Authenticate)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes exposes the route table (for the OpenAPI document and its test).
+func (s *Server) Routes() []Route { return s.routes }
+
+// Start loads what the server keeps in memory (the locate index) and starts
+// its background refreshers; they stop with ctx.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.Areas.Locator().Rebuild(ctx); err != nil {
+		return err
+	}
+	go s.Areas.Locator().Watch(ctx, 30*time.Second)
+	return nil
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// uiHandler serves the console's files and, for any other non-API path, its
+// index.html (history-mode routing).
+func (s *Server) uiHandler() http.Handler {
+	ui := s.deps.UI
+	if ui == nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(placeholderPage))
+		})
+	}
+	files := http.FileServerFS(ui)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/")
+		if p != "" {
+			if f, err := ui.Open(p); err == nil {
+				st, _ := f.Stat()
+				f.Close()
+				if st != nil && !st.IsDir() {
+					if strings.HasPrefix(p, "assets/") {
+						w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+					}
+					files.ServeHTTP(w, r)
+					return
+				}
+			}
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFileFS(w, r, ui, "index.html")
+	})
+}
+
+const placeholderPage = `<!doctype html><meta charset="utf-8"><title>同心 Tongxin</title>
+<body style="font-family:sans-serif;margin:3em"><h1>同心 · 基层治理</h1>
+<p>此二进制未嵌入 Web 控制台。请使用 <code>scripts/run.sh</code> 构建（会先构建 web/ 再以 <code>-tags webui</code> 编译）。</p>
+<p>This binary was built without the web console. Build with <code>scripts/run.sh</code> (it builds web/ and compiles with <code>-tags webui</code>). The API is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`
