@@ -179,15 +179,16 @@ func (s *Store) Detail(ctx context.Context, code string) (Detail, error) {
 	}
 	d := Detail{Area: a, Ancestors: anc, Duty: DutyView{GridWorkers: []Person{}, Heads: []HeadView{}}}
 	// The secretary of the enclosing community, grid workers of the enclosing
-	// grid (or of the grids below), heads in the subtree: one query over the
-	// chain and the subtree.
+	// grid (or of the grids below), heads inside the area (a road head of the
+	// grid is not a head of each of its microgrids): one query over the chain
+	// and the subtree.
 	chain := []any{}
 	marks := []string{}
 	for _, x := range append(anc, a) {
 		chain = append(chain, x.Code)
 		marks = append(marks, "?")
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT d.kind, d.user_id, u.display_name, u.phone_masked, d.label FROM duties d JOIN users u ON u.id = d.user_id
+	rows, err := s.db.QueryContext(ctx, `SELECT d.kind, d.user_id, u.display_name, u.phone_masked, d.label, d.area_code FROM duties d JOIN users u ON u.id = d.user_id
 		WHERE d.area_code IN (`+strings.Join(marks, ",")+`) OR (d.area_code >= ? AND d.area_code < ?) ORDER BY d.area_code, d.id`,
 		append(chain, code, code+";")...)
 	if err != nil {
@@ -196,9 +197,9 @@ func (s *Store) Detail(ctx context.Context, code string) (Detail, error) {
 	defer rows.Close()
 	headKind := map[string]string{"building_head": "building", "road_head": "road", "area_head": "area"}
 	for rows.Next() {
-		var kind, name, phone, label string
+		var kind, name, phone, label, at string
 		var uid int64
-		if err := rows.Scan(&kind, &uid, &name, &phone, &label); err != nil {
+		if err := rows.Scan(&kind, &uid, &name, &phone, &label, &at); err != nil {
 			return Detail{}, err
 		}
 		person := Person{UserID: &uid, Name: name, PhoneMasked: phone}
@@ -207,7 +208,7 @@ func (s *Store) Detail(ctx context.Context, code string) (Detail, error) {
 			d.Duty.Secretary = &person
 		case kind == string(GridWorker):
 			d.Duty.GridWorkers = append(d.Duty.GridWorkers, person)
-		case headKind[kind] != "":
+		case headKind[kind] != "" && strings.HasPrefix(at, code):
 			d.Duty.Heads = append(d.Duty.Heads, HeadView{Kind: headKind[kind], Name: name, PhoneMasked: phone, Label: label})
 		}
 	}

@@ -165,7 +165,6 @@ func logger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-
 // Main is the entry point used by cmd/tongxin.
 func Main() int {
 	ctx, stop := signalContext()

@@ -24,14 +24,15 @@ const (
 	BD09 CRS = "bd09"
 )
 
+var crsSeparators = strings.NewReplacer("-", "", "_", "", " ", "")
+
 // ParseCRS parses a coordinate-system name case-insensitively. It accepts
 // "wgs84", "wgs-84" and "epsg:4326" for WGS84, "gcj02" and "gcj-02" for
 // GCJ02, and "bd09", "bd-09" (and Baidu's own "bd09ll") for BD09;
 // underscores and surrounding spaces are tolerated. The empty string means
 // WGS84.
 func ParseCRS(s string) (CRS, error) {
-	norm := strings.ToLower(strings.TrimSpace(s))
-	norm = strings.NewReplacer("-", "", "_", "", " ", "").Replace(norm)
+	norm := crsSeparators.Replace(strings.ToLower(strings.TrimSpace(s)))
 	switch norm {
 	case "", "wgs84", "epsg:4326":
 		return WGS84, nil

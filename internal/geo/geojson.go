@@ -247,6 +247,9 @@ func describeType(raw json.RawMessage, present bool) (en, zh string) {
 	if !present {
 		return "no type member", "缺少 type 字段"
 	}
+	if isNull(raw) {
+		return "null", "null"
+	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return strconv.Quote(s), strconv.Quote(s)

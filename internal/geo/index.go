@@ -21,29 +21,32 @@ type Item struct {
 // any number of goroutines calling Locate concurrently, and replaced
 // wholesale (e.g. through an atomic.Pointer) when boundaries change.
 //
-// Layout: an R-tree (tidwall/rtree) over the items' bounding boxes selects
+// Layout: an R-tree (tidwall/rtree) over the bounding boxes of the
+// polygons (one per Polygon, one per part of a MultiPolygon) selects
 // candidates; an exact even-odd crossing test then decides containment.
-// For that test every item's edges (all rings, holes included) are copied
+// For that test every polygon's edges (outer ring and holes) are copied
 // into one flat []float64, four numbers per edge, and bucketed by
-// horizontal band: the item's latitude range is cut into equal bands and
-// each band lists, contiguously, the edges whose latitude span touches it.
-// Only edges that straddle the query latitude can be crossed by the
+// horizontal band: the polygon's latitude range is cut into equal bands
+// and each band lists, contiguously, the edges whose latitude span touches
+// it. Only edges that straddle the query latitude can be crossed by the
 // horizontal ray, and all of them are in the query's band, so a lookup
-// reads a handful of edges instead of whole rings. Each item's band table
-// sits right before its edges, so testing a candidate touches one small
-// contiguous stretch of memory.
+// reads a handful of edges instead of whole rings. Each polygon's band
+// table sits right before its edges, so testing a candidate touches one
+// small contiguous stretch of memory.
 type Index struct {
-	tree  rtree.RTreeG[itemRef]
-	data  []float64 // item blocks, see addItem
-	offs  []int32   // block offset of each item
-	codes []string
+	tree   rtree.RTreeG[blockRef]
+	data   []float64  // polygon blocks, see addBlock
+	blocks []blockRef // every block, in input order
+	codes  []string
 }
 
-// itemRef is what the R-tree stores per bounding box: the item's position
-// in the input (for the first-item-wins rule) and its block in data.
-type itemRef struct{ id, off int32 }
+// blockRef is what the R-tree stores per bounding box: the owning item's
+// rank among the indexed items, which follows input order (for the
+// first-item-wins rule), and the offset of one of its polygons' block in
+// data. A MultiPolygon has one block (and one box) per polygon.
+type blockRef struct{ id, off int32 }
 
-// An item's block in Index.data:
+// A polygon's block in Index.data:
 //
 //	[0] y0    latitude where band 0 starts
 //	[1] invH  bands per degree of latitude (0 if there is one band)
@@ -58,22 +61,19 @@ const blockHeader = 3
 // the edge list more than maxDup times.
 const (
 	edgesPerBand = 4
-	maxBands     = 256
+	maxBands     = 1024
 	maxDup       = 3
 )
 
 // NewIndex builds an index over items. Items whose geometry is neither an
 // orb.Polygon nor an orb.MultiPolygon, or has no rings, are skipped (Len
 // counts only indexed items). Rings need not be closed; the index closes
-// them. When polygons overlap, Locate resolves a point in the overlap to
-// the item that comes first in items.
+// them. A MultiPolygon contains a point when any of its polygons does,
+// even if (invalidly) its polygons overlap. When items overlap, Locate
+// resolves a point in the overlap to the item that comes first in items.
 func NewIndex(items []Item) *Index {
 	ix := &Index{}
-	type boxed struct {
-		ref   itemRef
-		bound orb.Bound
-	}
-	var boxes []boxed
+	var bounds []orb.Bound
 	var scratch []float64
 	for _, it := range items {
 		var polys []orb.Polygon
@@ -85,15 +85,17 @@ func NewIndex(items []Item) *Index {
 		default:
 			continue
 		}
-		// Collect the edges, each from its lower to its upper endpoint.
-		// Evaluating an edge always in that direction makes the crossing
-		// decision bit-identical in the two polygons that share it (they
-		// traverse it in opposite directions). Horizontal edges can never
-		// be crossed by a horizontal ray and are dropped.
-		scratch = scratch[:0]
-		bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-		nRings := 0
+		id := int32(len(ix.codes))
 		for _, p := range polys {
+			// Collect the edges, each from its lower to its upper
+			// endpoint. Evaluating an edge always in that direction makes
+			// the crossing decision bit-identical in the two polygons that
+			// share it (they traverse it in opposite directions).
+			// Horizontal edges can never be crossed by a horizontal ray
+			// and are dropped.
+			scratch = scratch[:0]
+			bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+			nRings := 0
 			for _, r := range p {
 				if len(r) == 0 {
 					continue
@@ -113,31 +115,31 @@ func NewIndex(items []Item) *Index {
 					}
 				}
 			}
+			if nRings == 0 {
+				continue
+			}
+			ix.blocks = append(ix.blocks, blockRef{id: id, off: ix.addBlock(scratch)})
+			bounds = append(bounds, bound)
 		}
-		if nRings == 0 {
-			continue
+		if len(ix.blocks) > 0 && ix.blocks[len(ix.blocks)-1].id == id {
+			ix.codes = append(ix.codes, it.Code)
 		}
-		ref := itemRef{id: int32(len(ix.codes)), off: ix.addItem(scratch)}
-		ix.codes = append(ix.codes, it.Code)
-		ix.offs = append(ix.offs, ref.off)
-		boxes = append(boxes, boxed{ref, bound})
 	}
 	// tidwall/rtree has no bulk loading, and inserting spatially sorted
 	// boxes (as boundary files and grids usually are) yields nodes with
 	// long thin overlapping rectangles. A fixed pseudo-random insertion
 	// order gives measurably better splits (~1.5× faster point queries on
 	// the benchmark grid) and keeps the tree deterministic.
-	perm := rand.New(rand.NewPCG(0x7465_6e67, 0x7869_6e)).Perm(len(boxes))
+	perm := rand.New(rand.NewPCG(0x7465_6e67, 0x7869_6e)).Perm(len(ix.blocks))
 	for _, i := range perm {
-		bx := boxes[i]
-		ix.tree.Insert([2]float64(bx.bound.Min), [2]float64(bx.bound.Max), bx.ref)
+		ix.tree.Insert([2]float64(bounds[i].Min), [2]float64(bounds[i].Max), ix.blocks[i])
 	}
 	return ix
 }
 
-// addItem appends the block of one item (edges: 4 floats each, ay < by) to
-// ix.data and returns its offset.
-func (ix *Index) addItem(edges []float64) int32 {
+// addBlock appends the block of one polygon (edges: 4 floats each,
+// ay < by) to ix.data and returns its offset.
+func (ix *Index) addBlock(edges []float64) int32 {
 	n := len(edges) / 4
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	for k := 0; k < len(edges); k += 4 {
@@ -236,9 +238,9 @@ func (ix *Index) Locate(lng, lat float64) (code string, ok bool) {
 	pt := [2]float64{lng, lat}
 	// The callback does not escape (TestLocateNoAllocs checks it), so the
 	// closure lives on the stack.
-	ix.tree.Search(pt, pt, func(_, _ [2]float64, ref itemRef) bool {
+	ix.tree.Search(pt, pt, func(_, _ [2]float64, ref blockRef) bool {
 		if best >= 0 && ref.id >= best {
-			return true // an earlier item already contains the point
+			return true // this or an earlier item already contains the point
 		}
 		if ix.contains(ref.off, lng, lat) {
 			best = ref.id
@@ -251,8 +253,8 @@ func (ix *Index) Locate(lng, lat float64) (code string, ok bool) {
 	return ix.codes[best], true
 }
 
-// contains runs the even-odd crossing test of (px, py) against the item
-// whose block starts at off: a point inside an outer ring and inside one
+// contains runs the even-odd crossing test of (px, py) against the polygon
+// whose block starts at off: a point inside the outer ring and inside one
 // of its holes crosses an even number of edges and is outside.
 //
 // An edge a→b (ay < by) counts when it straddles the horizontal line

@@ -168,6 +168,71 @@ func TestLocateMatchesBruteForce(t *testing.T) {
 	}
 }
 
+// TestLocateAssortedPolygons checks the band bucketing on shapes unlike
+// grid cells: a 6000-vertex star with a star-shaped hole (many bands), a
+// comb whose long teeth span every band (exercising the duplication cap), a
+// triangle (one band), a polygon with horizontal edges only at its bottom
+// and top, and a multipolygon of scattered small parts.
+func TestLocateAssortedPolygons(t *testing.T) {
+	star := func(cx, cy, r0, r1 float64, n int, cw bool) orb.Ring {
+		ring := make(orb.Ring, 0, n+1)
+		for k := range n {
+			a := 2 * math.Pi * float64(k) / float64(n)
+			if cw {
+				a = -a
+			}
+			r := r0 + r1*math.Sin(7*a)*math.Cos(3*a)
+			ring = append(ring, orb.Point{cx + r*math.Cos(a), cy + r*math.Sin(a)})
+		}
+		return append(ring, ring[0])
+	}
+	comb := orb.Ring{{10, 0}, {20, 0}, {20, 10}}
+	for k := 19; k >= 10; k-- {
+		x := float64(k)
+		comb = append(comb, orb.Point{x + 0.5, 10}, orb.Point{x + 0.5, 0.5}, orb.Point{x, 10})
+	}
+	comb = append(comb, orb.Point{10, 0})
+	var parts orb.MultiPolygon
+	rr := rand.New(rand.NewPCG(13, 14))
+	for range 40 {
+		x, y := 30+rr.Float64()*10, rr.Float64()*10
+		parts = append(parts, orb.Polygon{star(x, y, 0.2, 0.05, 12, false)})
+	}
+	items := []Item{
+		{"star", orb.Polygon{star(5, 5, 4, 0.8, 6000, false), star(5, 5, 1.5, 0.5, 3000, true)}},
+		{"comb", orb.Polygon{comb}},
+		{"triangle", orb.Polygon{{{0, 12}, {8, 12}, {4, 20}, {0, 12}}}},
+		{"flat", orb.Polygon{{{10, 12}, {14, 12}, {15, 14}, {14, 16}, {10, 16}, {11, 14}, {10, 12}}}},
+		{"parts", parts},
+	}
+	ix := NewIndex(items)
+	bounds := boundsOf(items)
+	counts := map[string]int{}
+	for range 50000 {
+		p := orb.Point{-1 + rr.Float64()*43, -1 + rr.Float64()*22}
+		want := bruteForce(items, bounds, p)
+		code, ok := ix.Locate(p[0], p[1])
+		switch len(want) {
+		case 0:
+			if ok {
+				t.Fatalf("Locate(%v) = %q, want no match", p, code)
+			}
+		case 1:
+			if !ok || code != items[want[0]].Code {
+				t.Fatalf("Locate(%v) = %q, %v; want %q", p, code, ok, items[want[0]].Code)
+			}
+			counts[code]++
+		default:
+			t.Fatalf("test shapes overlap at %v", p)
+		}
+	}
+	for _, it := range items {
+		if counts[it.Code] < 50 {
+			t.Errorf("only %d sample points fell in %q", counts[it.Code], it.Code)
+		}
+	}
+}
+
 // TestSharedEdgesPartition checks that every point of the tiling's interior
 // is claimed by exactly one cell, including the hard cases: grid vertices,
 // points exactly on shared edges and points a few ulps off them.
@@ -177,10 +242,10 @@ func TestSharedEdgesPartition(t *testing.T) {
 	ix := NewIndex(items)
 	claims := func(x, y float64) (count int, first int32) {
 		first = -1
-		for id, off := range ix.offs {
-			if ix.contains(off, x, y) {
+		for _, blk := range ix.blocks { // one block per cell here
+			if ix.contains(blk.off, x, y) {
 				if first < 0 {
-					first = int32(id)
+					first = blk.id
 				}
 				count++
 			}

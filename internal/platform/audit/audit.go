@@ -85,7 +85,9 @@ type Break struct {
 	Reason string
 }
 
-func (b *Break) Error() string { return fmt.Sprintf("audit chain broken at entry %d: %s", b.ID, b.Reason) }
+func (b *Break) Error() string {
+	return fmt.Sprintf("audit chain broken at entry %d: %s", b.ID, b.Reason)
+}
 
 // Verify walks the whole chain in order and returns the number of entries
 // checked, or a *Break naming the first bad entry.
