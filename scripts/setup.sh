@@ -10,6 +10,9 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# A CJK font, so that Chinese renders in the browser tests' screenshots.
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "setup: installing Debian packages: ${need_apt[*]}"

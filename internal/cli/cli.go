@@ -53,6 +53,9 @@ func commands() []command {
 // ErrUsage marks a usage error (exit status 2).
 var ErrUsage = errors.New("usage")
 
+// errHelp stops a command after -h printed its flags; Run reports success.
+var errHelp = errors.New("help shown")
+
 // Run executes the command line.
 func Run(ctx context.Context, env Env) error {
 	if len(env.Args) < 2 || env.Args[1] == "-h" || env.Args[1] == "--help" || env.Args[1] == "help" {
@@ -64,7 +67,10 @@ func Run(ctx context.Context, env Env) error {
 	}
 	for _, c := range commands() {
 		if c.name == env.Args[1] {
-			return c.run(ctx, env, env.Args[2:])
+			if err := c.run(ctx, env, env.Args[2:]); !errors.Is(err, errHelp) {
+				return err
+			}
+			return nil
 		}
 	}
 	fmt.Fprintf(env.Stderr, "tongxin: unknown command %q\n\n", env.Args[1])
@@ -152,7 +158,7 @@ func (d *dbFlags) keys(env Env) (*pii.Keyring, error) {
 func (f *flags) parse(args []string) error {
 	if err := f.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return errHelp
 		}
 		return ErrUsage
 	}

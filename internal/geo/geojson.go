@@ -201,7 +201,7 @@ func ParseFeatureCollection(data []byte) ([]Feature, error) {
 	}
 	c := &collector{feature: -1}
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
+	if err := json.Unmarshal(data, &top); err != nil || top == nil { // top == nil: "null"
 		kind, kindZH := jsonKind(data)
 		c.add("", RuleUnsupportedType,
 			fmt.Sprintf("top-level value must be a GeoJSON FeatureCollection object, got %s", kind),

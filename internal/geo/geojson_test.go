@@ -145,6 +145,8 @@ func TestParseFeatureCollectionRules(t *testing.T) {
 		{"bad json", []byte(`{"type":"FeatureCollection","features":[`), -1, "", RuleMalformed},
 		{"empty input", []byte(``), -1, "", RuleMalformed},
 		{"top-level array", []byte(`[1,2]`), -1, "", RuleUnsupportedType},
+		{"top-level null", []byte(` null `), -1, "", RuleUnsupportedType},
+		{"top-level type null", []byte(`{"type":null,"features":[]}`), -1, "type", RuleUnsupportedType},
 		{"top-level feature", []byte(feat(poly(unitSquare))), -1, "type", RuleUnsupportedType},
 		{"top-level geometry", []byte(poly(unitSquare)), -1, "type", RuleUnsupportedType},
 		{"no features", []byte(`{"type":"FeatureCollection"}`), -1, "features", RuleMalformed},

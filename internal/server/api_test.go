@@ -30,6 +30,10 @@ func TestUnauthenticatedIs401(t *testing.T) {
 		if p := c.do("GET", "/api/v1/nope", nil).problem(t); p.Status != 404 || p.Code != "no_route" {
 			t.Errorf("unknown route: %+v", p)
 		}
+		r := c.do("DELETE", "/api/v1/areas", nil)
+		if p := r.problem(t); p.Status != 405 || p.Code != "method_not_allowed" || r.header.Get("Allow") == "" {
+			t.Errorf("wrong method: %+v %v", p, r.header)
+		}
 	})
 }
 

@@ -67,9 +67,10 @@ func New(d Deps) *Server {
 		mux.Handle(rt.Method+" "+rt.Path, rt.handler())
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	mux.Handle("/api/", httpapi.Handler(func(w http.ResponseWriter, r *http.Request) error { return errNoRoute }))
-	mux.Handle("/", s.uiHandler())
-	s.handler = httpapi.Chain(mux, httpapi.Recover, httpapi.Logging(d.Logger), httpapi.Metrics(s.registry), securityHeaders, authHTTP.Authenticate)
+	// "GET /" rather than "/" so that a wrong method on an API route gets
+	// the mux's 405 (made a problem by APIProblems) instead of the console.
+	mux.Handle("GET /", s.uiHandler())
+	s.handler = httpapi.Chain(mux, httpapi.Recover, httpapi.APIProblems, httpapi.Logging(d.Logger), httpapi.Metrics(s.registry), securityHeaders, authHTTP.Authenticate)
 	return s
 }
 
@@ -101,6 +102,17 @@ func securityHeaders(next http.Handler) http.Handler {
 // uiHandler serves the console's files and, for any other non-API path, its
 // index.html (history-mode routing).
 func (s *Server) uiHandler() http.Handler {
+	console := s.consoleHandler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			httpapi.WriteError(w, r, errNoRoute)
+			return
+		}
+		console.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) consoleHandler() http.Handler {
 	ui := s.deps.UI
 	if ui == nil {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

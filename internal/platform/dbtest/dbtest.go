@@ -50,6 +50,38 @@ func OpenSQLite(t testing.TB) *db.DB {
 func OpenPostgres(t testing.TB, base string) *db.DB {
 	t.Helper()
 	ctx := context.Background()
+	d, err := db.Open(ctx, SchemaURL(t, base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// DSNs returns, per engine, a fresh database for code that opens its own
+// (the CLI): a SQLite path, and a PostgreSQL URL bound to a new schema when
+// TONGXIN_TEST_POSTGRES is set (mandatory under CI).
+func DSNs(t *testing.T) map[string]string {
+	out := map[string]string{"sqlite": filepath.Join(t.TempDir(), "cli.db")}
+	pg := os.Getenv("TONGXIN_TEST_POSTGRES")
+	if pg == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TONGXIN_TEST_POSTGRES is not set under CI")
+		}
+		return out
+	}
+	out["postgres"] = SchemaURL(t, pg)
+	return out
+}
+
+// SchemaURL creates a fresh schema in the server at base and returns a URL
+// whose search_path is that schema; the schema is dropped after the test.
+func SchemaURL(t testing.TB, base string) string {
+	t.Helper()
+	ctx := context.Background()
 	admin, err := db.Open(ctx, base)
 	if err != nil {
 		t.Fatal(err)
@@ -68,19 +100,11 @@ func OpenPostgres(t testing.TB, base string) *db.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	d, err := db.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		d.Close()
 		if a, err := db.Open(context.Background(), base); err == nil {
 			_, _ = a.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 			a.Close()
 		}
 	})
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return u.String()
 }

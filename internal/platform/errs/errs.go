@@ -13,14 +13,15 @@ import (
 type Kind string
 
 const (
-	Invalid      Kind = "invalid"           // bad input; Fields says which
-	NotFound     Kind = "not_found"         // absent, or outside the caller's scope
-	Conflict     Kind = "conflict"          // duplicates, stale state, illegal transition
-	Unauthorized Kind = "unauthorized"      // not logged in, bad credentials
-	Forbidden    Kind = "forbidden"         // logged in, lacks the permission
-	TooMany      Kind = "too_many_requests" // throttled
-	TooLarge     Kind = "too_large"         // request body over its limit
-	Internal     Kind = "internal"
+	Invalid          Kind = "invalid"           // bad input; Fields says which
+	NotFound         Kind = "not_found"         // absent, or outside the caller's scope
+	Conflict         Kind = "conflict"          // duplicates, stale state, illegal transition
+	Unauthorized     Kind = "unauthorized"      // not logged in, bad credentials
+	Forbidden        Kind = "forbidden"         // logged in, lacks the permission
+	TooMany          Kind = "too_many_requests" // throttled
+	TooLarge         Kind = "too_large"         // request body over its limit
+	MethodNotAllowed Kind = "method_not_allowed"
+	Internal         Kind = "internal"
 )
 
 // FieldError names one field and the rule it broke, in both languages.

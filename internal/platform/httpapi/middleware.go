@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tongxin/tongxin/internal/platform/errs"
 )
 
 // Middleware wraps a handler.
@@ -113,3 +115,43 @@ var errPanic = &panicError{}
 type panicError struct{}
 
 func (*panicError) Error() string { return "panic" }
+
+// apiProblems makes the mux's own plain-text answers under /api/ (405 for a
+// method a route does not take) problem responses like every other error.
+type apiProblems struct {
+	http.ResponseWriter
+	r        *http.Request
+	replaced bool
+}
+
+func (a *apiProblems) WriteHeader(code int) {
+	if code == http.StatusMethodNotAllowed && a.Header().Get("Content-Type") != "application/problem+json" {
+		a.replaced = true
+		a.Header().Del("Content-Length")
+		a.Header().Del("X-Content-Type-Options")
+		WriteError(a.ResponseWriter, a.r, errMethod)
+		return
+	}
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *apiProblems) Write(b []byte) (int, error) {
+	if a.replaced {
+		return len(b), nil
+	}
+	return a.ResponseWriter.Write(b)
+}
+
+func (a *apiProblems) Unwrap() http.ResponseWriter { return a.ResponseWriter }
+
+var errMethod = errs.E(errs.MethodNotAllowed, "method_not_allowed", "this endpoint does not take that method", "此接口不支持该请求方法")
+
+// APIProblems wraps the API so that the router's 405 answers are problems.
+func APIProblems(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w = &apiProblems{ResponseWriter: w, r: r}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

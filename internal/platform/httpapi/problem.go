@@ -38,6 +38,8 @@ func statusOf(k errs.Kind) int {
 		return http.StatusTooManyRequests
 	case errs.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case errs.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	default:
 		return http.StatusInternalServerError
 	}

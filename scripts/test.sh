@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every test: format and vet checks, the Go tests on SQLite and on a
+# throwaway PostgreSQL cluster, a short run of each fuzz target, the web
+# console's type check and unit tests, and the browser test in Chromium
+# against the real binary with the demo data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+work=$(mktemp -d /tmp/tongxin-test.XXXXXX)
+chmod 755 "$work"
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  scripts/pgtest.sh stop "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== gofmt, go vet"
+bad=$(gofmt -l cmd internal web/*.go)
+if [ -n "$bad" ]; then echo "gofmt would change: $bad"; exit 1; fi
+go vet ./...
+
+echo "== PostgreSQL (throwaway cluster)"
+export TONGXIN_TEST_POSTGRES=$(scripts/pgtest.sh start "$work/pg")
+echo "$TONGXIN_TEST_POSTGRES"
+
+echo "== go test (SQLite and PostgreSQL)"
+go test -count=1 ./...
+
+echo "== fuzz targets (short runs)"
+for target in $(grep -rho --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' internal | sed 's/^func //' | sort -u); do
+  pkg=$(dirname "$(grep -rl --include='*_test.go' "^func $target(" internal | head -1)")
+  go test -run='^$' -fuzz="^$target\$" -fuzztime=5s "./$pkg" >/dev/null
+  echo "fuzz $target ($pkg): ok"
+done
+
+echo "== web: type check, unit tests, build"
+(cd web && npm run --silent typecheck && npm run --silent test:unit && npm run --silent build >/dev/null)
+go build -tags webui -o "$work/tongxin" ./cmd/tongxin
+
+echo "== browser test (Chromium) against the binary with demo data"
+port=18080
+while (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
+"$work/tongxin" serve --db "$work/e2e.db" --demo --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$work/serve.log"; exit 1; }
+mkdir -p test-output/e2e
+(cd web && TONGXIN_E2E_URL="http://127.0.0.1:$port" TONGXIN_E2E_OUT="$PWD/../test-output/e2e" npm run --silent test:e2e)
+echo "== all tests passed"

@@ -1,0 +1,34 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import ElementPlus, { ElMessage } from 'element-plus'
+import 'element-plus/dist/index.css'
+import './styles/main.css'
+
+import App from './App.vue'
+import { router } from './router'
+import { i18n } from './i18n'
+import { onUnauthorized } from './api'
+import { useAuthStore } from './stores/auth'
+import { useAreaStore } from './stores/area'
+
+const app = createApp(App)
+const pinia = createPinia()
+app.use(pinia)
+app.use(i18n)
+app.use(ElementPlus)
+app.use(router)
+
+// Any 401 (expired session, logged out elsewhere) sends the user to the login page.
+onUnauthorized(() => {
+  const auth = useAuthStore(pinia)
+  const wasLoggedIn = auth.isLoggedIn
+  auth.clear()
+  useAreaStore(pinia).reset()
+  const route = router.currentRoute.value
+  if (route.name !== 'login') {
+    if (wasLoggedIn) ElMessage({ type: 'warning', message: i18n.global.t('common.sessionExpired'), grouping: true })
+    void router.replace({ name: 'login', query: route.fullPath !== '/' ? { redirect: route.fullPath } : {} })
+  }
+})
+
+app.mount('#app')

@@ -1,0 +1,79 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { navItems } from './nav'
+import { useAuthStore } from './stores/auth'
+import { useAreaStore } from './stores/area'
+import { showError } from './utils/notify'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    titleKey?: string
+    permission?: string
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { public: true, titleKey: 'login.title' },
+  },
+  {
+    path: '/',
+    component: () => import('@/layouts/ConsoleLayout.vue'),
+    children: [
+      { path: '', redirect: { name: 'overview' } },
+      ...navItems.map<RouteRecordRaw>((item) => ({
+        path: item.name,
+        name: item.name,
+        component: item.component,
+        meta: { titleKey: item.titleKey, permission: item.permission },
+      })),
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { titleKey: 'notFound.title' },
+      },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+})
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore()
+  if (!auth.checked) {
+    try {
+      await auth.fetchMe()
+    } catch (e) {
+      showError(e)
+    }
+  }
+  if (to.meta.public) {
+    if (to.name === 'login' && auth.isLoggedIn) {
+      const redirect = typeof to.query.redirect === 'string' ? to.query.redirect : '/'
+      return redirect.startsWith('/') && !redirect.startsWith('//') ? redirect : '/'
+    }
+    return true
+  }
+  if (!auth.isLoggedIn) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  const areas = useAreaStore()
+  if (!areas.loaded && auth.user) {
+    try {
+      await areas.init(auth.user.id)
+    } catch (e) {
+      showError(e)
+    }
+  }
+  if (to.meta.permission && !auth.hasPermission(to.meta.permission)) {
+    return { name: 'overview' }
+  }
+  return true
+})

@@ -1,0 +1,66 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { ApiError, authApi, setCsrfToken, type User } from '@/api'
+
+export const useAuthStore = defineStore('auth', () => {
+  const user = ref<User | null>(null)
+  /** True once /auth/me has answered (either way). */
+  const checked = ref(false)
+
+  const isLoggedIn = computed(() => user.value !== null)
+
+  /** The distinct areas of the user's role bindings (their scope). */
+  const scopeAreas = computed(() => {
+    const seen = new Map<string, string>()
+    for (const r of user.value?.roles ?? []) if (!seen.has(r.area_code)) seen.set(r.area_code, r.area_name)
+    return [...seen.entries()].map(([code, name]) => ({ code, name }))
+  })
+
+  /** The distinct role codes of the user. */
+  const roleCodes = computed(() => [...new Set((user.value?.roles ?? []).map((r) => r.role))])
+
+  function hasPermission(p: string): boolean {
+    const perms = user.value?.permissions ?? []
+    return perms.includes(p) || perms.includes('*')
+  }
+
+  function setSession(u: User, csrf: string): void {
+    user.value = u
+    setCsrfToken(csrf)
+    checked.value = true
+  }
+
+  function clear(): void {
+    user.value = null
+    setCsrfToken('')
+    checked.value = true
+  }
+
+  /** Asks the server who is logged in; a 401 just means nobody. */
+  async function fetchMe(): Promise<User | null> {
+    try {
+      const s = await authApi.me()
+      setSession(s.user, s.csrf_token)
+    } catch (e) {
+      clear()
+      if (!(e instanceof ApiError && e.status === 401)) throw e
+    }
+    return user.value
+  }
+
+  async function login(username: string, password: string): Promise<User> {
+    const s = await authApi.login(username, password)
+    setSession(s.user, s.csrf_token)
+    return s.user
+  }
+
+  async function logout(): Promise<void> {
+    try {
+      await authApi.logout()
+    } finally {
+      clear()
+    }
+  }
+
+  return { user, checked, isLoggedIn, scopeAreas, roleCodes, hasPermission, fetchMe, login, logout, clear }
+})
