@@ -178,10 +178,10 @@ func (s *Store) Detail(ctx context.Context, code string) (Detail, error) {
 		return Detail{}, err
 	}
 	d := Detail{Area: a, Ancestors: anc, Duty: DutyView{GridWorkers: []Person{}, Heads: []HeadView{}}}
-	// The secretary of the enclosing community, grid workers of the enclosing
-	// grid (or of the grids below), heads inside the area (a road head of the
-	// grid is not a head of each of its microgrids): one query over the chain
-	// and the subtree.
+	// The secretary of the enclosing community (never one of the communities
+	// below), grid workers of the enclosing grid or of the grids below, heads
+	// inside the area (a road head of the grid is not a head of each of its
+	// microgrids): one query over the chain and the subtree.
 	chain := []any{}
 	marks := []string{}
 	for _, x := range append(anc, a) {
@@ -196,6 +196,9 @@ func (s *Store) Detail(ctx context.Context, code string) (Detail, error) {
 	}
 	defer rows.Close()
 	headKind := map[string]string{"building_head": "building", "road_head": "road", "area_head": "area"}
+	// Above the community the lists would run to hundreds: people are listed
+	// for a community and below; a subdistrict shows only its station.
+	local := len(code) >= Community.Width()
 	for rows.Next() {
 		var kind, name, phone, label, at string
 		var uid int64
@@ -203,12 +206,13 @@ func (s *Store) Detail(ctx context.Context, code string) (Detail, error) {
 			return Detail{}, err
 		}
 		person := Person{UserID: &uid, Name: name, PhoneMasked: phone}
+		inside := strings.HasPrefix(at, code)
 		switch {
-		case kind == string(Secretary) && d.Duty.Secretary == nil:
+		case kind == string(Secretary) && (!inside || at == code):
 			d.Duty.Secretary = &person
-		case kind == string(GridWorker):
+		case kind == string(GridWorker) && local:
 			d.Duty.GridWorkers = append(d.Duty.GridWorkers, person)
-		case headKind[kind] != "" && strings.HasPrefix(at, code):
+		case headKind[kind] != "" && inside && local:
 			d.Duty.Heads = append(d.Duty.Heads, HeadView{Kind: headKind[kind], Name: name, PhoneMasked: phone, Label: label})
 		}
 	}

@@ -328,3 +328,21 @@ func (h *HTTP) RevokeAPIKey(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// RevealedPhone is a phone number shown in full.
+type RevealedPhone struct {
+	Phone string `json:"phone"`
+}
+
+// RevealPhone shows a user's full phone number (audited).
+func (h *HTTP) RevealPhone(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	phone, err := h.Store.RevealPhone(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, RevealedPhone{Phone: phone})
+}

@@ -379,3 +379,39 @@ func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal,
 }
 
 var errUnauthenticated = errs.E(errs.Unauthorized, "unauthenticated", "log in first", "请先登录")
+
+// RevealPhone decrypts a user's phone number for a caller who may read
+// personal data over one of the user's areas; every reveal is audited.
+func (s *Store) RevealPhone(ctx context.Context, userID int64) (string, error) {
+	u, err := s.GetUser(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	p := access.From(ctx)
+	area := ""
+	for _, b := range u.Roles {
+		if p.CanAt(access.RegistryPII, b.AreaCode) {
+			area = b.AreaCode
+			break
+		}
+	}
+	if area == "" {
+		return "", errs.E(errs.Forbidden, "forbidden", "you may not see this person's full phone number", "您无权查看此人的完整电话号码")
+	}
+	var enc string
+	if err := s.db.QueryRowContext(ctx, `SELECT phone_enc FROM users WHERE id = ?`, userID).Scan(&enc); err != nil {
+		return "", err
+	}
+	if enc == "" {
+		return "", nil
+	}
+	phone, err := s.keys.DecryptFor("users.phone", enc)
+	if err != nil {
+		return "", fmt.Errorf("decrypt phone of user %d: %w", userID, err)
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		return audit.Append(ctx, tx, audit.Entry{At: s.clock.Now(), Actor: p.Username, Action: "pii.reveal", Object: "user:" + u.Username, AreaCode: area,
+			Detail: map[string]any{"field": "phone"}})
+	})
+	return phone, err
+}

@@ -183,6 +183,24 @@ func TestScope(t *testing.T) {
 		if u.PhoneMasked != "139****1111" || strings.Contains(string(sec1.do("GET", "/api/v1/users", nil).body), "13900001111") {
 			t.Fatalf("phone not masked: %+v", u)
 		}
+		// Revealing the full number needs registry:read_pii there, and is audited.
+		audits := e.count("audit_log")
+		var ph auth.RevealedPhone
+		sec1.mustDo("POST", fmt.Sprintf("/api/v1/users/%d/reveal-phone", e.users["gw11"]), nil, 200, &ph)
+		if ph.Phone != "13900001111" || e.count("audit_log") != audits+1 {
+			t.Fatalf("reveal: %+v, audit %d→%d", ph, audits, e.count("audit_log"))
+		}
+		var last string
+		_ = e.db.QueryRowContext(context.Background(), `SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&last)
+		if last != "pii.reveal" {
+			t.Fatalf("last audit action %q", last)
+		}
+		if p := e.login("leader").do("POST", fmt.Sprintf("/api/v1/users/%d/reveal-phone", e.users["gw11"]), nil).problem(t); p.Status != 403 {
+			t.Fatalf("leader reveal: %+v", p)
+		}
+		if p := e.login("sec2").do("POST", fmt.Sprintf("/api/v1/users/%d/reveal-phone", e.users["gw11"]), nil).problem(t); p.Status != 404 {
+			t.Fatalf("reveal outside scope: %+v", p)
+		}
 	})
 }
 
@@ -430,6 +448,16 @@ func TestDutiesAndDetail(t *testing.T) {
 		e.login("gw11").mustDo("GET", "/api/v1/areas/370211001001001", nil, 200, &d)
 		if d.Duty.Station == nil || d.Duty.Station.Name != "海军路服务站" || len(d.Duty.Heads) != 2 {
 			t.Fatalf("grid detail: %+v", d.Duty)
+		}
+		// The community shows its own secretary, its grid workers and heads;
+		// the subdistrict names no secretary of a community below it.
+		sec1.mustDo("GET", "/api/v1/areas/370211001001", nil, 200, &d)
+		if d.Duty.Secretary == nil || len(d.Duty.GridWorkers) != 1 || len(d.Duty.Heads) != 2 {
+			t.Fatalf("community detail: %+v", d.Duty)
+		}
+		e.login("center").mustDo("GET", "/api/v1/areas/370211001", nil, 200, &d)
+		if d.Duty.Secretary != nil || len(d.Duty.GridWorkers) != 0 || len(d.Duty.Heads) != 0 {
+			t.Fatalf("subdistrict detail lists people below it: %+v", d.Duty)
 		}
 	})
 }

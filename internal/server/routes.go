@@ -74,6 +74,7 @@ func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP) []Route {
 		{Method: "POST", Path: "/api/v1/users", Summary: "Create an account with its first role", Tag: "users", Perm: access.UsersWrite, Request: auth.NewUser{}, Response: auth.User{}, Status: http.StatusCreated, Handle: a.CreateUser},
 		{Method: "GET", Path: "/api/v1/users/{id}", Summary: "One account", Tag: "users", Perm: access.UsersRead, Response: auth.User{}, Handle: a.GetUser},
 		{Method: "PUT", Path: "/api/v1/users/{id}/password", Summary: "Set a password (own, or as an admin); ends the user's sessions", Tag: "users", Auth: user, Request: auth.PasswordRequest{}, Status: http.StatusNoContent, Handle: a.SetPassword},
+		{Method: "POST", Path: "/api/v1/users/{id}/reveal-phone", Summary: "Show a user's full phone number (needs registry:read_pii over the user's area; audited)", Tag: "users", Perm: access.RegistryPII, Response: auth.RevealedPhone{}, Handle: a.RevealPhone},
 		{Method: "POST", Path: "/api/v1/users/{id}/roles", Summary: "Grant a role over an area", Tag: "users", Perm: access.UsersWrite, Request: access.Binding{}, Response: auth.User{}, Handle: a.GrantRole},
 		{Method: "GET", Path: "/api/v1/users/{id}/api-keys", Summary: "A user's API keys (without the keys)", Tag: "users", Auth: user, Handle: a.ListAPIKeys},
 		{Method: "POST", Path: "/api/v1/users/{id}/api-keys", Summary: "Issue an API key acting as the user; the key is shown once", Tag: "users", Auth: user, Request: auth.APIKeyRequest{}, Response: auth.CreatedAPIKey{}, Status: http.StatusCreated, Handle: a.CreateAPIKey},

@@ -64,7 +64,7 @@ describe('web console', { timeout: 240_000 }, () => {
   test('an anonymous visitor is sent to the login page', async () => {
     assert.ok(BASE, 'TONGXIN_E2E_URL is not set')
     await page.goto(BASE + '/')
-    await page.waitForURL(/\/login(\?|$)/)
+    await page.waitForURL((u) => u.pathname === '/login')
     const product = page.getByTestId('login-product')
     await product.waitFor()
     assert.equal((await product.textContent())?.trim(), '同心 · 基层治理')
@@ -90,7 +90,7 @@ describe('web console', { timeout: 240_000 }, () => {
     await page.getByTestId('login-username').fill(USER)
     await page.getByTestId('login-password').fill(PASSWORD)
     await page.getByTestId('login-submit').click()
-    await page.waitForURL(/\/overview$/)
+    await page.waitForURL((u) => u.pathname === '/overview')
     const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).json())
     const name = page.getByTestId('user-name')
     await name.waitFor()
@@ -108,7 +108,7 @@ describe('web console', { timeout: 240_000 }, () => {
   test('the Areas page shows the area tree and a node’s details', async () => {
     assert.ok(page, 'no browser page')
     await page.getByTestId('nav-areas').click()
-    await page.waitForURL(/\/areas$/)
+    await page.waitForURL((u) => u.pathname === '/areas')
     const nodes = page.locator('[data-testid="area-tree"] .tx-tree-node')
     await nodes.first().waitFor()
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="area-tree"] .tx-tree-node').length >= 2)
@@ -129,7 +129,7 @@ describe('web console', { timeout: 240_000 }, () => {
   test('the Map page draws the grids and opens a grid’s panel', async () => {
     assert.ok(page, 'no browser page')
     await page.getByTestId('nav-map').click()
-    await page.waitForURL(/\/map$/)
+    await page.waitForURL((u) => u.pathname === '/map')
     await page.waitForFunction(() => (window.__txMap?.featureCount ?? 0) > 0, null, { timeout: 60_000 })
     await page.waitForFunction(() => document.querySelectorAll('path.tx-grid').length >= 10)
     await page.waitForFunction(() => !document.querySelector('[data-testid="map"] .el-loading-mask'))
