@@ -16,6 +16,7 @@ const (
 	CasesRead      Permission = "cases:read"
 	CasesDispatch  Permission = "cases:dispatch"
 	CasesHandle    Permission = "cases:handle"
+	CasesConfig    Permission = "cases:configure"
 	RegistryRead   Permission = "registry:read"
 	RegistryWrite  Permission = "registry:write"
 	RegistryPII    Permission = "registry:read_pii"
@@ -39,14 +40,15 @@ var staffRead = []Permission{AreasRead, CasesRead, StatsRead}
 // Roles is the fixed role catalogue. Permissions are data here so that a
 // deployment's review of "who may do what" reads one table.
 var Roles = []Role{
-	{"system_admin", "系统管理员", "System administrator", []Permission{AreasRead, AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesRead, CasesDispatch, CasesHandle, RegistryRead, RegistryWrite, RegistryPII, VolunteerAdmin, PointsAdjust, EnterpriseRead, EnterpriseWork, StatsRead}},
-	{"subdistrict_admin", "街道管理员", "Subdistrict administrator", append([]Permission{AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesDispatch, CasesHandle, RegistryRead, RegistryWrite, RegistryPII, EnterpriseRead}, staffRead...)},
+	{"system_admin", "系统管理员", "System administrator", []Permission{AreasRead, AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesRead, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, VolunteerAdmin, PointsAdjust, EnterpriseRead, EnterpriseWork, StatsRead}},
+	{"subdistrict_admin", "街道管理员", "Subdistrict administrator", append([]Permission{AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, EnterpriseRead}, staffRead...)},
 	{"dispatcher", "调度员", "Dispatcher", append([]Permission{CasesReport, CasesDispatch, CasesHandle, RegistryRead}, staffRead...)},
 	{"community_secretary", "社区书记", "Community secretary", append([]Permission{DutyWrite, UsersRead, CasesReport, CasesDispatch, CasesHandle, RegistryRead, RegistryWrite, RegistryPII}, staffRead...)},
 	{"community_staff", "社区工作人员", "Community staff", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite}, staffRead...)},
 	{"grid_worker", "网格员", "Grid worker", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite}, staffRead...)},
 	{"head", "三长", "Building/road/area head", []Permission{AreasRead, CasesReport}},
-	{"department_handler", "部门处置人员", "Department handler", append([]Permission{CasesHandle}, staffRead...)},
+	// Department handlers see the cases handed to their unit, not an area's.
+	{"department_handler", "部门处置人员", "Department handler", []Permission{AreasRead, CasesHandle, StatsRead}},
 	{"enterprise_cadre", "包企干部", "Enterprise-service cadre", append([]Permission{EnterpriseRead, EnterpriseWork, CasesReport}, staffRead...)},
 	{"volunteer_manager", "志愿服务管理员", "Volunteer manager", append([]Permission{VolunteerAdmin, PointsAdjust}, staffRead...)},
 	{"leader", "领导", "Leader (read-only)", append([]Permission{EnterpriseRead}, staffRead...)},
@@ -74,6 +76,7 @@ type Binding struct {
 type Principal struct {
 	UserID   int64
 	Username string
+	UnitID   int64 // the unit the user works for (department handlers), 0 if none
 	Bindings []Binding
 	Scope    Scope
 	perms    map[Permission]Scope // per permission, the areas it holds over
@@ -118,6 +121,14 @@ func (p *Principal) CanAt(perm Permission, areaCode string) bool {
 	}
 	s, ok := p.perms[perm]
 	return ok && s.Contains(areaCode)
+}
+
+// ScopeFor is the part of the scope where the principal holds perm.
+func (p *Principal) ScopeFor(perm Permission) Scope {
+	if p.system {
+		return Scope{All: true}
+	}
+	return p.perms[perm]
 }
 
 // Permissions lists the permissions held, sorted.

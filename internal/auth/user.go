@@ -348,7 +348,7 @@ func (s *Store) UserIDByName(ctx context.Context, username string) (int64, error
 
 // Principal loads the caller's bindings for an authenticated user id.
 func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.username, u.disabled, r.role, r.area_code FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.id = ?`, userID)
+	rows, err := s.db.QueryContext(ctx, `SELECT u.username, u.disabled, u.unit_id, r.role, r.area_code FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.id = ?`, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -356,12 +356,13 @@ func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal,
 	var (
 		username string
 		disabled bool
+		unit     sql.NullInt64
 		bindings []access.Binding
 		found    bool
 	)
 	for rows.Next() {
 		var role, area sql.NullString
-		if err := rows.Scan(&username, &disabled, &role, &area); err != nil {
+		if err := rows.Scan(&username, &disabled, &unit, &role, &area); err != nil {
 			return nil, err
 		}
 		found = true
@@ -375,7 +376,9 @@ func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal,
 	if !found || disabled {
 		return nil, errUnauthenticated
 	}
-	return access.NewPrincipal(userID, username, bindings), nil
+	p := access.NewPrincipal(userID, username, bindings)
+	p.UnitID = unit.Int64
+	return p, nil
 }
 
 var errUnauthenticated = errs.E(errs.Unauthorized, "unauthenticated", "log in first", "请先登录")

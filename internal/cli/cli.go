@@ -121,12 +121,14 @@ func (f *flags) envBool(p *bool, name, envVar string, def bool, help string) {
 type dbFlags struct {
 	dsn     string
 	keyFile string
+	dataDir string
 }
 
 const defaultDB = "./data/tongxin.db"
 
 func (f *flags) db(d *dbFlags) {
 	f.envString(&d.dsn, "db", "TONGXIN_DB", defaultDB, "SQLite file path or postgres:// URL")
+	f.envString(&d.dataDir, "data-dir", "TONGXIN_DATA_DIR", "", "directory for attachments (default: beside the SQLite file, or ./data)")
 	f.envString(&d.keyFile, "pii-key", "TONGXIN_PII_KEY_FILE", "", "key file for personal data (default: pii.key beside the SQLite file, or ./data/pii.key); env "+pii.EnvVar+" may hold the keys instead")
 }
 
@@ -140,6 +142,16 @@ func (d *dbFlags) open(ctx context.Context) (*db.DB, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+func (d *dbFlags) dataDirectory() string {
+	switch {
+	case d.dataDir != "":
+		return d.dataDir
+	case db.IsPostgres(d.dsn):
+		return "./data"
+	}
+	return filepath.Dir(d.dsn)
 }
 
 func (d *dbFlags) keys(env Env) (*pii.Keyring, error) {

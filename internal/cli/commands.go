@@ -18,6 +18,7 @@ import (
 	"github.com/tongxin/tongxin/internal/platform/clock"
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/errs"
+	"github.com/tongxin/tongxin/internal/server"
 )
 
 func runMigrate(ctx context.Context, env Env, args []string) error {
@@ -59,7 +60,8 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	ctx = access.System(ctx)
-	ds, err := demo.LoadIfEmpty(ctx, area.NewStore(h, clock.Real{}), auth.NewStore(h, clock.Real{}, keys), h, seed)
+	srv := server.New(server.Deps{DB: h, Clock: clock.Real{}, Keys: keys, Config: server.Config{DataDir: d.dataDirectory()}})
+	ds, err := demo.LoadIfEmpty(ctx, srv.Areas, srv.Auth, srv.Cases, h, seed)
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	var (
 		d                          dbFlags
 		addr, tileURL, tileAttr, l string
+		hookURL, hookSecret        string
 		loadDemo, secure           bool
 		seed                       int64
+		scanEvery                  time.Duration
 	)
 	f.envString(&addr, "addr", "TONGXIN_ADDR", ":8080", "listen address")
 	f.db(&d)
@@ -31,6 +33,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	f.envString(&tileAttr, "tile-attribution", "TONGXIN_TILE_ATTRIBUTION", "", "attribution text shown with the tiles")
 	f.envBool(&secure, "secure-cookies", "TONGXIN_SECURE_COOKIES", false, "mark session cookies Secure (serve behind HTTPS)")
 	f.envString(&l, "log-level", "TONGXIN_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	f.envString(&hookURL, "webhook-url", "TONGXIN_WEBHOOK_URL", "", "URL that receives overdue (督办) events as signed JSON POSTs")
+	f.envString(&hookSecret, "webhook-secret", "TONGXIN_WEBHOOK_SECRET", "", "HMAC-SHA256 key for the X-Tongxin-Signature header of webhooks")
+	f.DurationVar(&scanEvery, "scan-every", time.Minute, "how often to look for overdue cases and deliver webhooks")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -45,9 +50,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	log := logger(env.Stderr, l)
 	srv := server.New(server.Deps{DB: h, Clock: clock.Real{}, Keys: keys, Logger: log, UI: web.UI(),
-		Config: server.Config{TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version}})
+		Config: server.Config{DataDir: d.dataDirectory(), WebhookURL: hookURL, WebhookSecret: hookSecret, ScanEvery: scanEvery,
+			TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version}})
 	if loadDemo {
-		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, h, seed)
+		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, srv.Cases, h, seed)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/tongxin/tongxin/internal/area"
 	"github.com/tongxin/tongxin/internal/auth"
+	"github.com/tongxin/tongxin/internal/cases"
 	"github.com/tongxin/tongxin/internal/geo"
 	"github.com/tongxin/tongxin/internal/platform/db"
 )
@@ -17,7 +19,7 @@ const DefaultSeed = 1
 // LoadIfEmpty loads the demo dataset when the database has no areas yet; it
 // returns nil when there was something already. ctx must carry the system
 // principal.
-func LoadIfEmpty(ctx context.Context, areas *area.Store, users *auth.Store, d *db.DB, seed int64) (*Dataset, error) {
+func LoadIfEmpty(ctx context.Context, areas *area.Store, users *auth.Store, cs *cases.Store, d *db.DB, seed int64) (*Dataset, error) {
 	var n int
 	if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas`).Scan(&n); err != nil {
 		return nil, err
@@ -25,12 +27,12 @@ func LoadIfEmpty(ctx context.Context, areas *area.Store, users *auth.Store, d *d
 	if n > 0 {
 		return nil, nil
 	}
-	return Load(ctx, areas, users, seed)
+	return Load(ctx, areas, users, cs, seed)
 }
 
 // Load puts the dataset in through the same stores the API uses, so demo
 // data obeys every rule real data does.
-func Load(ctx context.Context, areas *area.Store, users *auth.Store, seed int64) (*Dataset, error) {
+func Load(ctx context.Context, areas *area.Store, users *auth.Store, cs *cases.Store, seed int64) (*Dataset, error) {
 	ds := Generate(seed)
 	if err := loadAreas(ctx, areas, ds); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
@@ -67,7 +69,27 @@ func Load(ctx context.Context, areas *area.Store, users *auth.Store, seed int64)
 			return nil, fmt.Errorf("duty %s of %s in %s: %w", d.Kind, d.Username, d.AreaCode, err)
 		}
 	}
+	if err := loadCategories(ctx, cs, unitIDs); err != nil {
+		return nil, fmt.Errorf("case categories: %w", err)
+	}
 	return ds, nil
+}
+
+// loadCategories saves the demo taxonomy, parents first.
+func loadCategories(ctx context.Context, cs *cases.Store, unitIDs map[string]int64) error {
+	parents := map[string]int64{}
+	for _, c := range Categories(unitIDs) {
+		if i := strings.IndexByte(c.Code, '.'); i > 0 {
+			id := parents[c.Code[:i]]
+			c.ParentID = &id
+		}
+		saved, err := cs.SaveCategory(ctx, c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Code, err)
+		}
+		parents[c.Code] = saved.ID
+	}
+	return nil
 }
 
 // loadAreas imports the whole tree as one GeoJSON FeatureCollection: one

@@ -5,9 +5,12 @@ import (
 
 	"github.com/tongxin/tongxin/internal/access"
 	"github.com/tongxin/tongxin/internal/area"
+	"github.com/tongxin/tongxin/internal/attach"
 	"github.com/tongxin/tongxin/internal/auth"
+	"github.com/tongxin/tongxin/internal/cases"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
+	"github.com/tongxin/tongxin/internal/worktime"
 )
 
 // Route is one entry of the route table; the OpenAPI document is generated
@@ -53,7 +56,7 @@ func (rt Route) handler() http.Handler {
 var errNoRoute = errs.E(errs.NotFound, "no_route", "no such API endpoint", "没有此 API 接口")
 
 // routeTable lists every API route of Tongxin.
-func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP) []Route {
+func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *worktime.HTTP) []Route {
 	areaParam := Param{Name: "area", Type: "string", Description: "area code: limit to this subtree"}
 	return []Route{
 		// Platform
@@ -105,5 +108,33 @@ func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP) []Route {
 		{Method: "POST", Path: "/api/v1/units", Summary: "Create a unit", Tag: "areas", Perm: access.AreasWrite, Request: area.Unit{}, Response: area.Unit{}, Status: http.StatusCreated, Handle: ar.CreateUnit},
 		{Method: "GET", Path: "/api/v1/stations", Summary: "Service stations in an area", Tag: "areas", Perm: access.AreasRead, Query: []Param{{Name: "area", Type: "string", Required: true, Description: "area code"}}, Handle: ar.Stations},
 		{Method: "POST", Path: "/api/v1/stations", Summary: "Create a service station", Tag: "areas", Perm: access.AreasWrite, Request: area.Station{}, Response: area.Station{}, Status: http.StatusCreated, Handle: ar.CreateStation},
+
+		// Cases
+		{Method: "GET", Path: "/api/v1/case-categories", Summary: "The two-level case taxonomy with SLA and extra fields", Tag: "cases", Auth: user, Response: cases.CategoryList{}, Handle: cs.Categories},
+		{Method: "POST", Path: "/api/v1/case-categories", Summary: "Create a case category", Tag: "cases", Perm: access.CasesConfig, Request: cases.Category{}, Response: cases.Category{}, Status: http.StatusCreated, Handle: cs.CreateCategory},
+		{Method: "PUT", Path: "/api/v1/case-categories/{id}", Summary: "Change a case category", Tag: "cases", Perm: access.CasesConfig, Request: cases.Category{}, Response: cases.Category{}, Handle: cs.UpdateCategory},
+		{Method: "POST", Path: "/api/v1/cases", Summary: "Report a case (Idempotency-Key header: a retry returns the first case with 200)", Tag: "cases", Perm: access.CasesReport, Request: cases.NewCase{}, Response: cases.Case{}, Status: http.StatusCreated, Handle: cs.Report},
+		{Method: "GET", Path: "/api/v1/cases", Summary: "Cases visible to the caller, newest first", Tag: "cases", Auth: user,
+			Query: []Param{{Name: "state", Type: "string"}, {Name: "category_id", Type: "integer"}, {Name: "level", Type: "string"}, {Name: "area", Type: "string"},
+				{Name: "overdue", Type: "boolean"}, {Name: "channel", Type: "string"}, {Name: "from", Type: "string", Description: "reported from (date or RFC 3339)"},
+				{Name: "to", Type: "string"}, {Name: "q", Type: "string", Description: "words in the title"}, {Name: "mine", Type: "string", Description: "assigned or reported"},
+				{Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer", Description: "keyset pagination"}},
+			Response: cases.ListResponse{}, Handle: cs.List},
+		{Method: "GET", Path: "/api/v1/cases/stats", Summary: "Figures of an area and period: states, categories, overdue, handling time, satisfaction, the three rates", Tag: "cases", Perm: access.CasesRead,
+			Query: []Param{areaParam, {Name: "from", Type: "string"}, {Name: "to", Type: "string"}}, Response: cases.Stats{}, Handle: cs.Stats},
+		{Method: "GET", Path: "/api/v1/cases/{id}", Summary: "A case with its timeline, attachments and the caller's allowed actions", Tag: "cases", Auth: user, Response: cases.Case{}, Handle: cs.Get},
+		{Method: "POST", Path: "/api/v1/cases/{id}/{action}", Summary: "Act on a case: accept, reject, merge, dispatch, start, resolve, verify, reopen, suspend, resume, escalate, hand_down, rate", Tag: "cases", Auth: user, Request: cases.ActionInput{}, Response: cases.Case{}, Handle: cs.Act},
+		{Method: "GET", Path: "/api/v1/cases/{id}/duplicates", Summary: "Open cases of the same category near in space and time", Tag: "cases", Auth: user, Response: cases.DuplicateList{}, Handle: cs.Duplicates},
+		{Method: "POST", Path: "/api/v1/cases/{id}/attachments", Summary: "Attach a photo or file (multipart field file; ?event_id= for a timeline step)", Tag: "cases", Auth: user, Response: attach.Attachment{}, Status: http.StatusCreated, Handle: cs.Upload},
+		{Method: "GET", Path: "/api/v1/attachments/{id}", Summary: "An attachment's file", Tag: "cases", Auth: user, ContentType: "application/octet-stream", Handle: cs.Attachment},
+		{Method: "GET", Path: "/api/v1/attachments/{id}/thumbnail", Summary: "An image attachment's thumbnail (JPEG, 320 px)", Tag: "cases", Auth: user, ContentType: "image/jpeg", Handle: cs.Thumbnail},
+		{Method: "GET", Path: "/api/v1/notifications", Summary: "The caller's notifications (督办 and assignments)", Tag: "cases", Auth: user, Query: []Param{{Name: "unread", Type: "boolean"}}, Response: cases.NotificationList{}, Handle: cs.Notifications},
+		{Method: "POST", Path: "/api/v1/notifications/{id}/read", Summary: "Mark a notification read", Tag: "cases", Auth: user, Status: http.StatusNoContent, Handle: cs.MarkRead},
+
+		// Working-time calendar
+		{Method: "GET", Path: "/api/v1/work-calendar", Summary: "Holidays, make-up workdays and working hours of a year", Tag: "cases", Auth: user, Query: []Param{{Name: "year", Type: "integer"}}, Handle: wt.ListDays},
+		{Method: "PUT", Path: "/api/v1/work-calendar/days/{day}", Summary: "Mark a day a holiday or a workday", Tag: "cases", Perm: access.CasesConfig, Request: worktime.DayRequest{}, Handle: wt.PutDay},
+		{Method: "DELETE", Path: "/api/v1/work-calendar/days/{day}", Summary: "Return a day to the ordinary week", Tag: "cases", Perm: access.CasesConfig, Status: http.StatusNoContent, Handle: wt.DeleteDay},
+		{Method: "PUT", Path: "/api/v1/work-calendar/hours", Summary: "Set the working periods of a day", Tag: "cases", Perm: access.CasesConfig, Request: worktime.HoursRequest{}, Handle: wt.PutHours},
 	}
 }

@@ -5,25 +5,36 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tongxin/tongxin/internal/access"
 	"github.com/tongxin/tongxin/internal/area"
+	"github.com/tongxin/tongxin/internal/attach"
 	"github.com/tongxin/tongxin/internal/auth"
+	"github.com/tongxin/tongxin/internal/cases"
 	"github.com/tongxin/tongxin/internal/platform/clock"
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
 	"github.com/tongxin/tongxin/internal/platform/pii"
+	"github.com/tongxin/tongxin/internal/worktime"
 )
 
 // Config is what the server needs from the command line.
 type Config struct {
+	DataDir         string // where attachments are kept (default ./data)
+	WebhookURL      string // where overdue (督办) events are POSTed; none: no webhook
+	WebhookSecret   string // HMAC-SHA256 key for the X-Tongxin-Signature header
+	ScanEvery       time.Duration
 	TileURL         string // optional map tile URL template for the console
 	TileAttribution string
 	SecureCookies   bool
@@ -45,6 +56,10 @@ type Server struct {
 	deps     Deps
 	Areas    *area.Store
 	Auth     *auth.Store
+	Cases    *cases.Store
+	Files    *attach.Store
+	Webhook  *cases.Webhook
+	calendar atomic.Pointer[worktime.Calendar]
 	handler  http.Handler
 	routes   []Route
 	registry *prometheus.Registry
@@ -58,10 +73,17 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
+	if d.Config.DataDir == "" {
+		d.Config.DataDir = "./data"
+	}
 	s := &Server{deps: d, Areas: area.NewStore(d.DB, d.Clock), Auth: auth.NewStore(d.DB, d.Clock, d.Keys), registry: prometheus.NewRegistry()}
+	s.Files = attach.NewStore(d.DB, filepath.Join(d.Config.DataDir, "attachments"), d.Clock, attach.Limits{})
+	s.Cases = cases.NewStore(d.DB, d.Clock, s.Areas, d.Keys, s.Calendar, s.Files, cases.Config{})
+	s.Webhook = &cases.Webhook{DB: d.DB, URL: d.Config.WebhookURL, Secret: d.Config.WebhookSecret, Now: d.Clock.Now}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	authHTTP := &auth.HTTP{Store: s.Auth, SecureCookie: d.Config.SecureCookies}
-	s.routes = s.routeTable(authHTTP, &area.HTTP{Store: s.Areas})
+	calendarHTTP := &worktime.HTTP{DB: d.DB, Clock: d.Clock, OnChange: func() { _ = s.ReloadCalendar(context.Background()) }}
+	s.routes = s.routeTable(authHTTP, &area.HTTP{Store: s.Areas}, &cases.HTTP{Store: s.Cases}, calendarHTTP)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		mux.Handle(rt.Method+" "+rt.Path, rt.handler())
@@ -85,7 +107,37 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.Areas.Locator().Rebuild(ctx); err != nil {
 		return err
 	}
+	year := s.deps.Clock.Now().In(clock.Shanghai).Year()
+	if _, err := worktime.SeedFromLunar(ctx, s.deps.DB, year-1, year, year+1); err != nil {
+		return fmt.Errorf("holiday calendar: %w", err)
+	}
+	if err := s.ReloadCalendar(ctx); err != nil {
+		return err
+	}
 	go s.Areas.Locator().Watch(ctx, 30*time.Second)
+	every := s.deps.Config.ScanEvery
+	if every > 0 {
+		log := s.deps.Logger
+		go s.Cases.Watch(access.System(ctx), every, s.Webhook, func(msg string, args ...any) { log.InfoContext(ctx, msg, args...) })
+	}
+	return nil
+}
+
+// ReloadCalendar reads the working-time calendar again (after it changed).
+func (s *Server) ReloadCalendar(ctx context.Context) error {
+	cal, err := worktime.Load(ctx, s.deps.DB)
+	if err != nil {
+		return err
+	}
+	s.calendar.Store(cal)
+	return nil
+}
+
+// Calendar is the current working-time calendar (nil before Start).
+func (s *Server) Calendar() cases.Calendar {
+	if c := s.calendar.Load(); c != nil {
+		return c
+	}
 	return nil
 }
 
