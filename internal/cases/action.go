@@ -39,7 +39,7 @@ var from = map[Action][]State{
 	ActReject:   {Reported},
 	ActMerge:    {Reported, Accepted},
 	ActDispatch: {Accepted, Dispatched, Reopened},
-	ActStart:    {Dispatched, Reopened},
+	ActStart:    {Accepted, Dispatched, Reopened}, // from accepted when it already has its handler
 	ActResolve:  {InProgress},
 	ActVerify:   {Resolved},
 	ActReopen:   {Resolved, Closed},
@@ -97,7 +97,9 @@ func (r relation) may(a Action, c *Case) bool {
 		return r.dispatcher || r.handler
 	case ActReject, ActMerge, ActDispatch, ActHandDown, ActResume, ActReopen:
 		return r.dispatcher
-	case ActStart, ActResolve:
+	case ActStart:
+		return r.handler || r.dispatcher && c.State != Accepted
+	case ActResolve:
 		return r.handler || r.dispatcher
 	case ActSuspend, ActEscalate:
 		return r.handler || r.dispatcher
@@ -117,12 +119,26 @@ func (s *Store) allowed(p *access.Principal, c *Case) []Action {
 		if !stateIn(c.State, from[a]) || !r.may(a, c) {
 			continue
 		}
-		if a == ActEscalate && c.Level.up() == "" || a == ActHandDown && c.Level.down() == "" || a == ActRate && c.Rating != nil {
+		if blocked(a, c) != nil {
 			continue
 		}
 		out = append(out, a)
 	}
 	return out
+}
+
+// blocked explains why an action the state machine allows cannot happen to
+// this case: no level above or below, or a rating already given.
+func blocked(a Action, c *Case) error {
+	switch {
+	case a == ActEscalate && c.Level.up() == "":
+		return errs.E(errs.Conflict, "top_level", "the case is already at the top level", "事件已在最高层级")
+	case a == ActHandDown && c.Level.down() == "":
+		return errs.E(errs.Conflict, "bottom_level", "the case is already at the grid level", "事件已在网格层级")
+	case a == ActRate && c.Rating != nil:
+		return errs.E(errs.Conflict, "already_rated", "the case has been rated already", "该事件已评价")
+	}
+	return nil
 }
 
 func (in *ActionInput) validate(a Action) error {
@@ -171,6 +187,9 @@ func (s *Store) Act(ctx context.Context, id int64, a Action, in ActionInput) (Ca
 		}
 		if !relate(p, &c).may(a, &c) {
 			return errs.E(errs.Forbidden, "forbidden", "you may not "+string(a)+" this case", "您无权对该事件执行“"+actionZH[a]+"”")
+		}
+		if err := blocked(a, &c); err != nil {
+			return err
 		}
 		cat, err := s.Category(ctx, tx, c.CategoryID)
 		if err != nil {

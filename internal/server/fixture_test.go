@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -262,4 +263,48 @@ func (e *env) count(table string) int {
 
 func eachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) { fn(t, newEnv(t, d)) })
+}
+
+// doWith sends a request with extra headers.
+func (c *client) doWith(method, path string, body any, headers map[string]string) response {
+	c.e.t.Helper()
+	j, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, c.e.http.URL+path, strings.NewReader(string(j)))
+	req.Header.Set("Content-Type", "application/json")
+	if c.csrf != "" {
+		req.Header.Set(auth.CSRFHeader, c.csrf)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, body: b, header: res.Header}
+}
+
+// upload posts one file as multipart/form-data field "file", streaming it.
+func (c *client) upload(path, filename string, data []byte) response {
+	c.e.t.Helper()
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		part, _ := mw.CreateFormFile("file", filename)
+		_, _ = part.Write(data)
+		_ = mw.Close()
+		_ = pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", c.e.http.URL+path, pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set(auth.CSRFHeader, c.csrf)
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, body: b, header: res.Header}
 }

@@ -227,15 +227,19 @@ func (c *Calendar) isWorkday(n int64) bool {
 }
 
 // plainWeek reports whether the seven days from n on hold no listed day and
-// the local UTC offset stays the same from the start of day n to the start of
-// day n+7, so that their working time is exactly weekWork.
+// lie well inside one span of constant UTC offset, so that their working time
+// is exactly weekWork (five weekdays of full periods, each as long as its
+// minutes say). The margin of a day on either side makes sure every local
+// time of the week exists, is unambiguous, and maps with that offset.
 func (c *Calendar) plainWeek(n int64) bool {
 	i, _ := slices.BinarySearch(c.listed, n)
 	if i < len(c.listed) && c.listed[i] < n+7 {
 		return false
 	}
-	_, end := c.dayStart(n).ZoneBounds()
-	return end.IsZero() || end.After(c.dayStart(n+7))
+	from := c.dayStart(n)
+	start, end := from.ZoneBounds()
+	return (start.IsZero() || !start.After(from.Add(-24*time.Hour))) &&
+		(end.IsZero() || end.After(c.dayStart(n+7).Add(24*time.Hour)))
 }
 
 // period returns the instants at which period p begins and ends on day n.

@@ -441,3 +441,25 @@ func BenchmarkBetweenYear(b *testing.B) {
 		c.Between(a, z)
 	}
 }
+
+// Shanghai's clock changes (1986–1991) all fell on Sundays, outside working
+// time; a zone that changed on a weekday checks that weeks holding a change
+// are never skipped whole. Tehran moved to +04:30 at 00:00 on Friday
+// 2019-03-22.
+func TestWeekdayClockChange(t *testing.T) {
+	tehran, err := time.LoadLocation("Asia/Tehran")
+	if err != nil {
+		t.Skip(err)
+	}
+	c := New(nil, []Period{{0, 1440}})
+	c.loc = tehran
+	a := time.Date(2019, 3, 18, 0, 0, 0, 0, tehran) // Monday
+	if got := c.Between(a.AddDate(0, 0, -7), a.AddDate(0, 0, 14)); got != 3*5*24*time.Hour-time.Hour {
+		t.Errorf("three weeks around the change: %s", got)
+	}
+	if got := c.Between(a, a.AddDate(0, 0, 7)); got != 5*24*time.Hour-time.Hour {
+		t.Errorf("the week of the change: %s", got)
+	}
+	rng := rand.New(rand.NewPCG(2019, 3))
+	checkProperty(t, c, rng, time.Date(2018, 6, 1, 0, 0, 0, 0, time.UTC), 2*365*24*time.Hour, 3000)
+}
