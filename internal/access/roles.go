@@ -74,13 +74,14 @@ type Binding struct {
 
 // Principal is the caller: a user with role bindings, or the system.
 type Principal struct {
-	UserID   int64
-	Username string
-	UnitID   int64 // the unit the user works for (department handlers), 0 if none
-	Bindings []Binding
-	Scope    Scope
-	perms    map[Permission]Scope // per permission, the areas it holds over
-	system   bool
+	UserID      int64
+	Username    string
+	DisplayName string
+	UnitID      int64 // the unit the user works for (department handlers), 0 if none
+	Bindings    []Binding
+	Scope       Scope
+	perms       map[Permission]Scope // per permission, the areas it holds over
+	system      bool
 }
 
 // NewPrincipal computes scope and permissions from role bindings.

@@ -348,13 +348,14 @@ func (s *Store) UserIDByName(ctx context.Context, username string) (int64, error
 
 // Principal loads the caller's bindings for an authenticated user id.
 func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.username, u.disabled, u.unit_id, r.role, r.area_code FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.id = ?`, userID)
+	rows, err := s.db.QueryContext(ctx, `SELECT u.username, u.display_name, u.disabled, u.unit_id, r.role, r.area_code FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.id = ?`, userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var (
 		username string
+		display  string
 		disabled bool
 		unit     sql.NullInt64
 		bindings []access.Binding
@@ -362,7 +363,7 @@ func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal,
 	)
 	for rows.Next() {
 		var role, area sql.NullString
-		if err := rows.Scan(&username, &disabled, &unit, &role, &area); err != nil {
+		if err := rows.Scan(&username, &display, &disabled, &unit, &role, &area); err != nil {
 			return nil, err
 		}
 		found = true
@@ -377,7 +378,7 @@ func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal,
 		return nil, errUnauthenticated
 	}
 	p := access.NewPrincipal(userID, username, bindings)
-	p.UnitID = unit.Int64
+	p.UnitID, p.DisplayName = unit.Int64, display
 	return p, nil
 }
 

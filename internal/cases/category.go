@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
@@ -201,6 +202,38 @@ func (s *Store) Categories(ctx context.Context) ([]Category, error) {
 	return out, rows.Err()
 }
 
+// categoryTTL bounds how long a replica uses a cached category after another
+// replica changed it; this replica's own changes clear its cache at once.
+const categoryTTL = 10 * time.Second
+
+type categoryCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	byID map[int64]Category
+}
+
+// cachedCategory serves intake, which reads the category of every report.
+func (s *Store) cachedCategory(ctx context.Context, id int64) (Category, error) {
+	s.cats.mu.Lock()
+	if time.Since(s.cats.at) < categoryTTL {
+		if c, ok := s.cats.byID[id]; ok {
+			s.cats.mu.Unlock()
+			return c, nil
+		}
+	} else {
+		s.cats.byID, s.cats.at = map[int64]Category{}, time.Now()
+	}
+	s.cats.mu.Unlock()
+	c, err := s.Category(ctx, s.db, id)
+	if err != nil {
+		return c, err
+	}
+	s.cats.mu.Lock()
+	s.cats.byID[id] = c
+	s.cats.mu.Unlock()
+	return c, nil
+}
+
 // Category returns one category.
 func (s *Store) Category(ctx context.Context, q db.Querier, id int64) (Category, error) {
 	c, err := scanCategory(q.QueryRowContext(ctx, `SELECT `+categoryCols+` FROM case_categories c LEFT JOIN units u ON u.id = c.department_unit_id WHERE c.id = ?`, id))
@@ -265,5 +298,8 @@ func (s *Store) SaveCategory(ctx context.Context, c Category) (Category, error) 
 	if err != nil {
 		return Category{}, err
 	}
+	s.cats.mu.Lock()
+	s.cats.byID = map[int64]Category{}
+	s.cats.mu.Unlock()
 	return s.Category(ctx, s.db, c.ID)
 }

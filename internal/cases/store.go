@@ -40,6 +40,7 @@ type Store struct {
 	calendar func() Calendar
 	files    *attach.Store
 	cfg      Config
+	cats     categoryCache
 }
 
 // NewStore wires the engine; calendar returns the current working-time
@@ -85,6 +86,9 @@ func newToken() string {
 func actorName(ctx context.Context, q db.Querier, p *access.Principal) (string, error) {
 	if p.UserID == 0 {
 		return "系统", nil
+	}
+	if p.DisplayName != "" {
+		return p.DisplayName, nil
 	}
 	var name string
 	err := q.QueryRowContext(ctx, `SELECT display_name FROM users WHERE id = ?`, p.UserID).Scan(&name)

@@ -3,14 +3,20 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
+	"time"
 
 	"github.com/tongxin/tongxin/internal/bench"
 )
 
-func runBench(_ context.Context, env Env, args []string) error {
+func runBench(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "intake" {
+		return runBenchIntake(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "locate" {
-		fmt.Fprintln(env.Stderr, "Usage: tongxin bench locate [flags]")
+		fmt.Fprintln(env.Stderr, "Usage: tongxin bench locate|intake [flags]")
 		return ErrUsage
 	}
 	f := newFlags(env, "bench locate", "[flags]")
@@ -28,5 +34,38 @@ func runBench(_ context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "locate on one goroutine (%s, %d CPUs, %s): median %.0f ns, p99 %.0f ns, min %.0f ns per lookup; %.4f allocs per lookup; %d/%d hits\n",
 		runtime.Version(), runtime.NumCPU(), runtime.GOARCH, res.MedianNs, res.P99Ns, res.MinNs, res.AllocsPerLookup, res.Hits, cfg.Lookups/cfg.Batches*cfg.Batches)
+	return nil
+}
+
+func runBenchIntake(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "bench intake", "[flags]")
+	var cfg bench.IntakeConfig
+	f.StringVar(&cfg.DSN, "db", "", "an EMPTY postgres:// database to run on (default: a fresh SQLite file)")
+	f.IntVar(&cfg.Clients, "clients", 64, "concurrent clients")
+	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long the clients post")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if path := env.Getenv("TONGXIN_CPUPROFILE"); path != "" {
+		pf, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := bench.Intake(ctx, cfg, env.Stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "intake on %s (%s, %d CPUs): %d accepted, %d failed in %v: %.0f reports/s; latency p50 %v, p99 %v, max %v; %d cases stored\n",
+		res.Engine, runtime.Version(), runtime.NumCPU(), res.Accepted, res.Failed, res.Elapsed.Round(time.Millisecond), res.PerSecond,
+		res.P50.Round(time.Microsecond*100), res.P99.Round(time.Microsecond*100), res.Max.Round(time.Millisecond), res.Stored)
+	if res.Stored < res.Accepted {
+		return fmt.Errorf("only %d of %d acknowledged reports are stored", res.Stored, res.Accepted)
+	}
 	return nil
 }

@@ -188,8 +188,14 @@ func (s *Server) consoleHandler() http.Handler {
 				}
 			}
 		}
+		// The phone apps (grid worker, resident portal) are their own page
+		// with their own history-mode router under /m/.
+		page := "index.html"
+		if r.URL.Path == "/m" || strings.HasPrefix(r.URL.Path, "/m/") {
+			page = "m.html"
+		}
 		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, ui, "index.html")
+		http.ServeFileFS(w, r, ui, page)
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -35,8 +36,11 @@ const (
 // writers queue in Go instead of failing with SQLITE_BUSY; readers run in
 // parallel thanks to WAL. On PostgreSQL both are the same pool.
 type DB struct {
-	dialect Dialect
-	w, r    *sql.DB
+	dialect   Dialect
+	w, r      *sql.DB
+	wst, rst  *stmtCache
+	groupOnce sync.Once
+	group     *Group
 }
 
 // Dialect names the engine behind the handle.
@@ -68,7 +72,8 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &DB{dialect: Postgres, w: pool, r: pool}, nil
+	cache := newStmtCache(pool)
+	return &DB{dialect: Postgres, w: pool, r: pool, wst: cache, rst: cache}, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -111,11 +116,15 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, w: w, r: r}, nil
+	return &DB{dialect: SQLite, w: w, r: r, wst: newStmtCache(w), rst: newStmtCache(r)}, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.wst.close()
+	if db.rst != db.wst {
+		db.rst.close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		if e := db.r.Close(); err == nil {
@@ -146,11 +155,19 @@ type Querier interface {
 }
 
 func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return db.r.QueryContext(ctx, Rebind(db.dialect, q), args...)
+	q = Rebind(db.dialect, q)
+	if st := db.rst.get(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.r.QueryContext(ctx, q, args...)
 }
 
 func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return db.r.QueryRowContext(ctx, Rebind(db.dialect, q), args...)
+	q = Rebind(db.dialect, q)
+	if st := db.rst.get(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.r.QueryRowContext(ctx, q, args...)
 }
 
 func (db *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -161,18 +178,39 @@ func (db *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	cache   *stmtCache
+}
+
+// stmt returns the cached statement for q bound to the transaction, or nil.
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if st := t.cache.peek(q); st != nil {
+		return t.tx.StmtContext(ctx, st)
+	}
+	return nil
 }
 
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, Rebind(t.dialect, q), args...)
+	q = Rebind(t.dialect, q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, Rebind(t.dialect, q), args...)
+	q = Rebind(t.dialect, q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, Rebind(t.dialect, q), args...)
+	q = Rebind(t.dialect, q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
@@ -183,7 +221,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: db.dialect}
+	tx := &Tx{tx: sqlTx, dialect: db.dialect, cache: db.wst}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -191,6 +229,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.wst.prepareWanted(ctx)
 	return nil
 }
 

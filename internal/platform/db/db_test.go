@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/tongxin/tongxin/internal/platform/db"
@@ -57,6 +58,53 @@ func TestMigrateAndTx(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := d.ExecContext(ctx, ins); !db.IsUniqueViolation(err) {
+			t.Fatalf("want unique violation, got %v", err)
+		}
+	})
+}
+
+func TestGroupCommit(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `INSERT INTO areas (code, level, name, valid_from, updated_at) VALUES ('370211', 'district', 'd', 0, 0)`); err != nil {
+			t.Fatal(err)
+		}
+		// 200 concurrent jobs; every fifth fails after writing, and only its own write is undone.
+		const n = 200
+		errsSeen := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				errsSeen <- d.Group().Do(ctx, func(tx *db.Tx) error {
+					code := fmt.Sprintf("370211%03d", i+1)
+					if _, err := tx.ExecContext(ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, '370211', 'subdistrict', 's', 0, 0)`, code); err != nil {
+						return err
+					}
+					if i%5 == 0 {
+						return fmt.Errorf("job %d refuses", i)
+					}
+					return nil
+				})
+			}()
+		}
+		failed := 0
+		for i := 0; i < n; i++ {
+			if err := <-errsSeen; err != nil {
+				failed++
+			}
+		}
+		var count int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas WHERE level = 'subdistrict'`).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		if failed != n/5 || count != n-n/5 {
+			t.Fatalf("failed %d, stored %d", failed, count)
+		}
+		// A job hitting a constraint fails alone.
+		err := d.Group().Do(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO areas (code, level, name, valid_from, updated_at) VALUES ('370211', 'district', 'dup', 0, 0)`)
+			return err
+		})
+		if !db.IsUniqueViolation(err) {
 			t.Fatalf("want unique violation, got %v", err)
 		}
 	})
