@@ -15,8 +15,11 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "intake" {
 		return runBenchIntake(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "overdue" {
+		return runBenchOverdue(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "locate" {
-		fmt.Fprintln(env.Stderr, "Usage: tongxin bench locate|intake [flags]")
+		fmt.Fprintln(env.Stderr, "Usage: tongxin bench locate|intake|overdue [flags]")
 		return ErrUsage
 	}
 	f := newFlags(env, "bench locate", "[flags]")
@@ -67,5 +70,23 @@ func runBenchIntake(ctx context.Context, env Env, args []string) error {
 	if res.Stored < res.Accepted {
 		return fmt.Errorf("only %d of %d acknowledged reports are stored", res.Stored, res.Accepted)
 	}
+	return nil
+}
+
+func runBenchOverdue(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "bench overdue", "[flags]")
+	var cfg bench.OverdueConfig
+	f.StringVar(&cfg.DSN, "db", "", "an EMPTY postgres:// database to run on (default: a fresh SQLite file)")
+	f.IntVar(&cfg.Cases, "cases", 1_000_000, "cases in the table")
+	f.IntVar(&cfg.Overdue, "overdue", 1000, "how many of them just went overdue")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	res, err := bench.Overdue(ctx, cfg, env.Stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "overdue scan on %s over %d cases (loaded in %v): flagged %d in %v; the next scan, finding nothing, took %v\n",
+		res.Engine, cfg.Cases, res.Load.Round(time.Millisecond), res.Flagged, res.Scan.Round(time.Millisecond), res.SteadyScan.Round(time.Microsecond))
 	return nil
 }
