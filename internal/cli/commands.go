@@ -69,12 +69,13 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		return errors.New("the database already holds areas; the demo loads only into an empty database")
 	}
 	fmt.Fprintf(env.Stdout, "Loaded the demo district: %d areas, %d users, %d duties, %d stations.\n", len(ds.Areas), len(ds.Users), len(ds.Duties), len(ds.Stations))
-	printLogins(env, h, ctx)
+	printLogins(env, ds)
 	return nil
 }
 
-// printLogins lists the demo logins of the default seed.
-func printLogins(env Env, _ *db.DB, _ context.Context) {
+// printLogins lists the demo logins of the default seed, and the Open311
+// API key when the demo was just loaded (only its hash is kept).
+func printLogins(env Env, loaded *demo.Dataset) {
 	ds := demo.Generate(demo.DefaultSeed)
 	fmt.Fprintln(env.Stdout, "\nDemo logins (演示账号):")
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
@@ -83,6 +84,11 @@ func printLogins(env Env, _ *db.DB, _ context.Context) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", u.Username, u.Password, u.Role, u.AreaCode)
 	}
 	tw.Flush()
+	if loaded != nil && loaded.Open311Key != "" {
+		fmt.Fprintf(env.Stdout, "\nOpen311 API key (account %q; shown once): %s\n", demo.Open311User, loaded.Open311Key)
+	} else {
+		fmt.Fprintf(env.Stdout, "\nOpen311: issue an API key with: tongxin user apikey --username %s --name <client>\n", demo.Open311User)
+	}
 	fmt.Fprintln(env.Stdout)
 }
 

@@ -60,7 +60,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		if loaded != nil {
 			fmt.Fprintln(env.Stdout, "Loaded the demo district (seed", seed, ").")
 		}
-		printLogins(env, h, ctx)
+		printLogins(env, loaded)
 	}
 	if err := srv.Start(ctx); err != nil {
 		return err

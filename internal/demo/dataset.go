@@ -19,6 +19,10 @@ type Dataset struct {
 	Stations []Station
 	Users    []User // one demo login per role plus the staff (secretaries, ~150 grid workers, heads)
 	Duties   []Duty // who is on duty where
+
+	// Open311Key is set by Load: the API key of the Open311 demo account,
+	// which exists only in clear until it is printed.
+	Open311Key string
 }
 
 // Area is a node of the territory tree (DESIGN §4.1).

@@ -72,8 +72,20 @@ func Load(ctx context.Context, areas *area.Store, users *auth.Store, cs *cases.S
 	if err := loadCategories(ctx, cs, unitIDs); err != nil {
 		return nil, fmt.Errorf("case categories: %w", err)
 	}
+	// An integration account for Open311 clients: a resident-like reporter
+	// for the whole district, with an API key shown once, at load.
+	o, err := users.CreateUser(ctx, auth.NewUser{Username: Open311User, DisplayName: "Open311 接入", Role: RoleResident, AreaCode: DistrictCode})
+	if err != nil {
+		return nil, fmt.Errorf("open311 account: %w", err)
+	}
+	if _, ds.Open311Key, err = users.CreateAPIKey(ctx, o.ID, "open311 demo"); err != nil {
+		return nil, fmt.Errorf("open311 key: %w", err)
+	}
 	return ds, nil
 }
+
+// Open311User is the demo's Open311 integration account.
+const Open311User = "open311"
 
 // loadCategories saves the demo taxonomy, parents first.
 func loadCategories(ctx context.Context, cs *cases.Store, unitIDs map[string]int64) error {
