@@ -83,7 +83,7 @@ type Store struct {
 	clock  clock.Clock
 	limits Limits
 
-	decoding chan struct{} // bounds concurrent image decodes (memory)
+	decoding chan struct{} // bounds concurrent image decodes: a 40-megapixel PNG takes 160 MB
 
 	mu       sync.Mutex
 	saving   map[string]*saving // sha256 → uploads of that content in progress
@@ -112,7 +112,7 @@ func NewStore(d *db.DB, dir string, c clock.Clock, l Limits) *Store {
 	_ = os.MkdirAll(dir, 0o750) // a failure shows up, with its cause, on the first Save
 	return &Store{
 		db: d, dir: dir, clock: c, limits: l,
-		decoding: make(chan struct{}, max(1, min(4, runtime.GOMAXPROCS(0)/2))),
+		decoding: make(chan struct{}, max(1, min(2, runtime.GOMAXPROCS(0)/2))),
 		saving:   map[string]*saving{},
 		thumbing: map[string]chan struct{}{},
 	}
@@ -128,17 +128,57 @@ func (s *Store) Limits() Limits { return s.limits }
 // error nothing new is kept: no temp file, no row, no file that only this
 // upload brought. (If the caller's transaction later rolls back, the file
 // stays until Sweep removes it.)
+//
+// Save reads the whole body before it touches q. On SQLite a transaction
+// holds the one writer connection, so a caller streaming an upload from the
+// network should Stage it first and open the transaction only to Insert.
 func (s *Store) Save(ctx context.Context, q db.Querier, in Upload) (Attachment, error) {
-	if in.CaseID <= 0 || in.AreaCode == "" || in.Body == nil {
-		return Attachment{}, errors.New("attach: Save needs a case id, its area code and a body")
+	if in.CaseID <= 0 || in.AreaCode == "" {
+		return Attachment{}, errors.New("attach: Save needs a case id and its area code")
 	}
-	name := CleanFilename(in.Filename)
-	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+	st, err := s.Stage(ctx, in.Filename, in.Body)
+	if err != nil {
 		return Attachment{}, err
+	}
+	return st.Insert(ctx, q, Owner{CaseID: in.CaseID, EventID: in.EventID, AreaCode: in.AreaCode, UploadedBy: in.UploadedBy})
+}
+
+// Owner is what an attachment belongs to: a case (and possibly one entry of
+// its timeline), the case's area, and who uploaded it (0: nobody known).
+type Owner struct {
+	CaseID     int64
+	EventID    *int64
+	AreaCode   string
+	UploadedBy int64
+}
+
+// Staged is a checked file in its place on disk, waiting for its row. Call
+// Insert once, or Discard; a Discard after Insert does nothing, so
+// "defer st.Discard()" is the usual pattern.
+type Staged struct {
+	s       *Store
+	name    string
+	sum     string
+	size    int64
+	info    info
+	created bool // this upload brought the file
+	done    bool
+}
+
+// Stage reads, checks and stores a file without touching the database, so
+// that a caller can take its time reading an upload and then insert the row
+// inside a short transaction (for instance with the case it creates).
+func (s *Store) Stage(ctx context.Context, filename string, body io.Reader) (*Staged, error) {
+	if body == nil {
+		return nil, errors.New("attach: no body")
+	}
+	name := CleanFilename(filename)
+	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+		return nil, err
 	}
 	tmp, err := os.CreateTemp(s.dir, ".upload-*")
 	if err != nil {
-		return Attachment{}, err
+		return nil, err
 	}
 	defer func() { // closed and removed unless renamed into place
 		tmp.Close()
@@ -146,57 +186,84 @@ func (s *Store) Save(ctx context.Context, q db.Querier, in Upload) (Attachment, 
 	}()
 
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(in.Body, s.limits.MaxBytes+1))
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(body, s.limits.MaxBytes+1))
 	if err != nil {
-		return Attachment{}, readError(err, s.limits.MaxBytes)
+		return nil, readError(err, s.limits.MaxBytes)
 	}
 	if n > s.limits.MaxBytes {
-		return Attachment{}, tooLarge("file", s.limits.MaxBytes)
+		return nil, tooLarge("file", s.limits.MaxBytes)
 	}
 	if err := ctx.Err(); err != nil {
-		return Attachment{}, err
+		return nil, err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-
-	s.decoding <- struct{}{}
+	select {
+	case s.decoding <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	inf, err := sniff(tmp, n, name, s.limits.MaxPixels)
 	<-s.decoding
 	if err != nil {
-		return Attachment{}, err
+		return nil, err
 	}
 
-	key := storageKey(sum)
-	s.begin(sum)
-	created, err := s.place(tmp, key)
-	defer s.end(sum)
-	if err != nil {
-		return Attachment{}, err
+	st := &Staged{s: s, name: name, sum: hex.EncodeToString(h.Sum(nil)), size: n, info: inf}
+	s.begin(st.sum)
+	if st.created, err = s.place(tmp, storageKey(st.sum)); err != nil {
+		s.end(st.sum, false)
+		return nil, err
 	}
+	return st, nil
+}
 
+// Insert adds the row for the staged file through q (a *db.DB or the
+// caller's *db.Tx). If the insert fails, the file goes unless another upload
+// uses it.
+func (st *Staged) Insert(ctx context.Context, q db.Querier, o Owner) (Attachment, error) {
+	if st.done {
+		return Attachment{}, errors.New("attach: staged file already inserted or discarded")
+	}
+	if o.CaseID <= 0 || o.AreaCode == "" {
+		st.Discard()
+		return Attachment{}, errors.New("attach: Insert needs a case id and its area code")
+	}
+	key := storageKey(st.sum)
 	a := Attachment{
-		CaseID: in.CaseID, EventID: in.EventID, AreaCode: in.AreaCode, Filename: name,
-		ContentType: inf.ContentType, Size: n, SHA256: sum,
-		CreatedAt: db.Time(db.Millis(s.clock.Now())), storageKey: key,
+		CaseID: o.CaseID, EventID: o.EventID, AreaCode: o.AreaCode, Filename: st.name,
+		ContentType: st.info.ContentType, Size: st.size, SHA256: st.sum,
+		CreatedAt: db.Time(db.Millis(st.s.clock.Now())), storageKey: key,
 	}
-	if inf.Width > 0 {
-		a.Width, a.Height = &inf.Width, &inf.Height
+	if st.info.Width > 0 {
+		w, h := st.info.Width, st.info.Height
+		a.Width, a.Height = &w, &h
 	}
-	if in.UploadedBy > 0 {
-		a.UploadedBy = &in.UploadedBy
+	if o.UploadedBy > 0 {
+		by := o.UploadedBy
+		a.UploadedBy = &by
 	}
-	err = q.QueryRowContext(ctx, `INSERT INTO attachments
+	err := q.QueryRowContext(ctx, `INSERT INTO attachments
 		(case_id, event_id, area_code, filename, content_type, size, sha256, storage_key, width, height, uploaded_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.CaseID, a.EventID, a.AreaCode, a.Filename, a.ContentType, a.Size, a.SHA256, key,
 		a.Width, a.Height, a.UploadedBy, db.Millis(a.CreatedAt)).Scan(&a.ID)
 	if err != nil {
-		if created && !s.isShared(sum) {
-			s.remove(key)
-		}
+		st.Discard()
 		return Attachment{}, fmt.Errorf("insert attachment: %w", err)
 	}
+	st.done = true
+	st.s.end(st.sum, false)
 	a.setURLs()
 	return a, nil
+}
+
+// Discard gives up a staged file that has no row: the file is removed
+// unless it was already there or another upload has linked to it since.
+func (st *Staged) Discard() {
+	if st.done {
+		return
+	}
+	st.done = true
+	st.s.end(st.sum, st.created)
 }
 
 // place moves the finished temp file to dir/key, unless identical content is
@@ -227,9 +294,11 @@ func (s *Store) place(tmp *os.File, key string) (bool, error) {
 	return true, nil
 }
 
-// begin/end/isShared track uploads of the same content in this process, so
-// that an upload whose insert fails removes its file only when no other
-// upload has linked to it meanwhile.
+// begin and end track uploads of the same content in this process, so that
+// an upload that brought a file and then fails removes it only when no other
+// upload has linked to it meanwhile. The check and the removal happen under
+// the lock that begin takes, so a new upload either counts as sharing or
+// finds the file gone and writes it again.
 func (s *Store) begin(sum string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -244,27 +313,22 @@ func (s *Store) begin(sum string) {
 	}
 }
 
-func (s *Store) end(sum string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e := s.saving[sum]; e != nil {
-		if e.n--; e.n == 0 {
-			delete(s.saving, sum)
-		}
-	}
-}
-
-func (s *Store) isShared(sum string) bool {
+// end closes an upload of sum; discard removes the file it brought.
+func (s *Store) end(sum string, discard bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.saving[sum]
-	return e != nil && e.shared
-}
-
-func (s *Store) remove(key string) {
-	p := filepath.Join(s.dir, filepath.FromSlash(key))
-	os.Remove(p)
-	os.Remove(p + thumbSuffix)
+	if e == nil {
+		return
+	}
+	if discard && !e.shared {
+		p := filepath.Join(s.dir, filepath.FromSlash(storageKey(sum)))
+		os.Remove(p)
+		os.Remove(p + thumbSuffix)
+	}
+	if e.n--; e.n == 0 {
+		delete(s.saving, sum)
+	}
 }
 
 // syncDir makes a rename durable; errors are ignored (not all systems can).

@@ -17,8 +17,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -551,4 +553,85 @@ func webpBytes(w, h int) []byte {
 	b = append(b, make([]byte, 10)...)
 	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)-8))
 	return b
+}
+
+func TestMaxPixelsAllocatesNothing(t *testing.T) {
+	bomb := hugePNG(20000, 20000) // 1.6 GB of RGBA if decoded
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := sniff(bytes.NewReader(bomb), int64(len(bomb)), "bomb.png", DefaultMaxPixels)
+	runtime.ReadMemStats(&after)
+	wantField(t, err, errs.Invalid, "file", "max_pixels")
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("allocated %d bytes refusing a bomb", n)
+	}
+}
+
+func TestThumbnailConcurrent(t *testing.T) {
+	d := dbtest.OpenSQLite(t)
+	f := newFixture(t, d, Limits{})
+	a, err := f.store.Save(context.Background(), d, f.upload("a.jpg", bytes.NewReader(jpegBytes(t, 1200, 900))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			r, _, err := f.store.Thumbnail(context.Background(), a)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if m, err := jpeg.Decode(r); err != nil || m.Bounds().Dx() != 320 {
+				t.Error(m, err)
+			}
+			r.Close()
+		})
+	}
+	wg.Wait()
+	if n := f.store.thumbsMade.Load(); n != 1 {
+		t.Fatalf("%d thumbnails made", n)
+	}
+}
+
+func TestStageThenInsert(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d, Limits{})
+		p := pngBytes(t, 30, 20)
+		// Two uploads of the same photo in flight; the first is given up.
+		first, err := f.store.Stage(ctx, "a.png", bytes.NewReader(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := f.store.Stage(ctx, "b.png", bytes.NewReader(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer second.Discard()
+		first.Discard()
+		if fs := files(t, f.dir); len(fs) != 1 {
+			t.Fatalf("the shared file went: %v", fs)
+		}
+		var a Attachment
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			a, err = second.Insert(ctx, tx, Owner{CaseID: f.caseID, AreaCode: f.area, UploadedBy: f.userID})
+			return err
+		})
+		if err != nil || a.Filename != "b.png" || *a.Width != 30 {
+			t.Fatalf("%+v %v", a, err)
+		}
+		if _, err := second.Insert(ctx, d, Owner{CaseID: f.caseID, AreaCode: f.area}); err == nil {
+			t.Fatal("inserted twice")
+		}
+		// Alone and given up: nothing stays.
+		alone, err := f.store.Stage(ctx, "c.jpg", bytes.NewReader(jpegBytes(t, 20, 20)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone.Discard()
+		if fs := files(t, f.dir); len(fs) != 1 || countRows(t, d) != 1 || len(f.store.saving) != 0 {
+			t.Fatalf("files %v, %d rows, %d in flight", fs, countRows(t, d), len(f.store.saving))
+		}
+	})
 }

@@ -65,9 +65,9 @@ var (
 )
 
 func errCorrupt(what string) error {
+	zh := map[string]string{"image": "图片", "document": "文档"}[what]
 	return errs.Field("file", "corrupt",
-		fmt.Sprintf("the %s is damaged or incomplete", what),
-		fmt.Sprintf("%s文件已损坏或不完整", map[string]string{"image": "图片", "document": "文档"}[what]))
+		"the "+what+" is damaged or incomplete", zh+"文件已损坏或不完整")
 }
 
 func errPixels(w, h, max int) error {

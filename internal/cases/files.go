@@ -25,10 +25,17 @@ func (s *Store) Attach(ctx context.Context, c *Case, eventID *int64, filename st
 		}
 	}
 	p := access.From(ctx)
+	// Read and check the upload before taking the writer: a slow phone link
+	// must not hold SQLite's only write connection.
+	st, err := s.files.Stage(ctx, filename, body)
+	if err != nil {
+		return attach.Attachment{}, err
+	}
+	defer st.Discard()
 	var a attach.Attachment
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		a, err = s.files.Save(ctx, tx, attach.Upload{CaseID: c.ID, EventID: eventID, AreaCode: c.AreaCode, UploadedBy: p.UserID, Filename: filename, Body: body})
+		a, err = st.Insert(ctx, tx, attach.Owner{CaseID: c.ID, EventID: eventID, AreaCode: c.AreaCode, UploadedBy: p.UserID})
 		if err != nil {
 			return err
 		}
