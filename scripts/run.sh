@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-exec bin/tongxin serve --db ./data/tongxin.db --demo "$@"
+# Open311 requests that give only an address go to the demo subdistrict's governance centre.
+exec bin/tongxin serve --db ./data/tongxin.db --demo --open311-area 370211001 "$@"

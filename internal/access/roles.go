@@ -20,6 +20,7 @@ const (
 	RegistryRead   Permission = "registry:read"
 	RegistryWrite  Permission = "registry:write"
 	RegistryPII    Permission = "registry:read_pii"
+	RegistryConfig Permission = "registry:configure" // the managed lists (tags)
 	VolunteerAdmin Permission = "volunteers:manage"
 	PointsAdjust   Permission = "points:adjust"
 	EnterpriseRead Permission = "enterprises:read"
@@ -40,8 +41,8 @@ var staffRead = []Permission{AreasRead, CasesRead, StatsRead}
 // Roles is the fixed role catalogue. Permissions are data here so that a
 // deployment's review of "who may do what" reads one table.
 var Roles = []Role{
-	{"system_admin", "系统管理员", "System administrator", []Permission{AreasRead, AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesRead, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, VolunteerAdmin, PointsAdjust, EnterpriseRead, EnterpriseWork, StatsRead}},
-	{"subdistrict_admin", "街道管理员", "Subdistrict administrator", append([]Permission{AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, EnterpriseRead}, staffRead...)},
+	{"system_admin", "系统管理员", "System administrator", []Permission{AreasRead, AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesRead, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, RegistryConfig, VolunteerAdmin, PointsAdjust, EnterpriseRead, EnterpriseWork, StatsRead}},
+	{"subdistrict_admin", "街道管理员", "Subdistrict administrator", append([]Permission{AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, RegistryConfig, EnterpriseRead}, staffRead...)},
 	{"dispatcher", "调度员", "Dispatcher", append([]Permission{CasesReport, CasesDispatch, CasesHandle, RegistryRead}, staffRead...)},
 	{"community_secretary", "社区书记", "Community secretary", append([]Permission{DutyWrite, UsersRead, CasesReport, CasesDispatch, CasesHandle, RegistryRead, RegistryWrite, RegistryPII}, staffRead...)},
 	{"community_staff", "社区工作人员", "Community staff", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite}, staffRead...)},

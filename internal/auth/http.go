@@ -33,6 +33,11 @@ type csrfKey struct{}
 func (h *HTTP) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if strings.HasPrefix(r.URL.Path, "/open311/") {
+			// Open311 has its own api_key parameter and error format.
+			next.ServeHTTP(w, r)
+			return
+		}
 		if key := apiKeyOf(r); key != "" {
 			p, err := h.Store.APIKeyPrincipal(ctx, key)
 			if err != nil {

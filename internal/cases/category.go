@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -111,7 +112,8 @@ func (c *Category) ValidateExtra(extra map[string]any) (map[string]any, error) {
 				p, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 				n, ok = p, err == nil
 			}
-			v.Check(ok, field, "number", f.Key+" must be a number", f.Label+" 须为数字")
+			ok = ok && !math.IsNaN(n) && !math.IsInf(n, 0)
+			v.Check(ok, field, "number", f.Key+" must be a finite number", f.Label+" 须为数字")
 			out[f.Key] = n
 		case "date":
 			s, _ := val.(string)
@@ -124,6 +126,10 @@ func (c *Category) ValidateExtra(extra map[string]any) (map[string]any, error) {
 			out[f.Key] = s
 		case "multi":
 			list, ok := val.([]any)
+			if ok && len(list) == 0 {
+				v.Check(!f.Required, field, "required", f.LabelEN+" ("+f.Key+") is required for this category", f.Label+" 为该类别的必填项")
+				continue
+			}
 			var got []string
 			for _, x := range list {
 				s, _ := x.(string)

@@ -122,7 +122,10 @@ func (s *Store) Report(ctx context.Context, n NewCase) (c Case, created bool, er
 		}
 		phoneMasked = pii.MaskPhone(n.ReporterPhone)
 	}
-	extraJSON, _ := json.Marshal(extra)
+	extraJSON, err := json.Marshal(extra)
+	if err != nil {
+		return Case{}, false, err
+	}
 	now := s.clock.Now()
 	level := cat.DefaultLevel
 	// Everything that only reads happens before the write, so that the

@@ -21,6 +21,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		d                          dbFlags
 		addr, tileURL, tileAttr, l string
 		hookURL, hookSecret        string
+		jurisdiction, open311Area  string
 		loadDemo, secure           bool
 		seed                       int64
 		scanEvery                  time.Duration
@@ -36,6 +37,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	f.envString(&hookURL, "webhook-url", "TONGXIN_WEBHOOK_URL", "", "URL that receives overdue (督办) events as signed JSON POSTs")
 	f.envString(&hookSecret, "webhook-secret", "TONGXIN_WEBHOOK_SECRET", "", "HMAC-SHA256 key for the X-Tongxin-Signature header of webhooks")
 	f.DurationVar(&scanEvery, "scan-every", time.Minute, "how often to look for overdue cases and deliver webhooks")
+	f.envString(&jurisdiction, "jurisdiction", "TONGXIN_JURISDICTION", "370211", "area code of the district served (the Open311 jurisdiction_id)")
+	f.envString(&open311Area, "open311-area", "TONGXIN_OPEN311_AREA", "", "area where Open311 requests that give only an address are filed (default: the jurisdiction)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -50,7 +53,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	log := logger(env.Stderr, l)
 	srv := server.New(server.Deps{DB: h, Clock: clock.Real{}, Keys: keys, Logger: log, UI: web.UI(),
-		Config: server.Config{DataDir: d.dataDirectory(), WebhookURL: hookURL, WebhookSecret: hookSecret, ScanEvery: scanEvery,
+		Config: server.Config{DataDir: d.dataDirectory(), Jurisdiction: jurisdiction, Open311Area: open311Area, WebhookURL: hookURL, WebhookSecret: hookSecret, ScanEvery: scanEvery,
 			TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version}})
 	if loadDemo {
 		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, srv.Cases, h, seed)

@@ -94,7 +94,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		t.Fatal(err)
 	}
 	fc := clock.NewFake(time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC))
-	srv := server.New(server.Deps{DB: d, Clock: fc, Keys: keys, Logger: discardLogger(), Config: server.Config{Version: "test"}})
+	srv := server.New(server.Deps{DB: d, Clock: fc, Keys: keys, Logger: discardLogger(), Config: server.Config{Version: "test", Open311Area: "370211001", DataDir: t.TempDir()}})
 	ctx := access.System(context.Background())
 	if _, err := srv.Areas.ImportBoundaries(ctx, []byte(fixtureGeoJSON())); err != nil {
 		t.Fatal(err)
@@ -108,7 +108,10 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		}
 		e.users[u.Username] = created.ID
 	}
-	if err := srv.Start(context.Background()); err != nil {
+	// The background refreshers stop before the database closes.
+	runCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	if err := srv.Start(runCtx); err != nil {
 		t.Fatal(err)
 	}
 	e.http = httptest.NewServer(srv)

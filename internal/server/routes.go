@@ -8,6 +8,7 @@ import (
 	"github.com/tongxin/tongxin/internal/attach"
 	"github.com/tongxin/tongxin/internal/auth"
 	"github.com/tongxin/tongxin/internal/cases"
+	"github.com/tongxin/tongxin/internal/open311"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
 	"github.com/tongxin/tongxin/internal/worktime"
@@ -56,7 +57,7 @@ func (rt Route) handler() http.Handler {
 var errNoRoute = errs.E(errs.NotFound, "no_route", "no such API endpoint", "没有此 API 接口")
 
 // routeTable lists every API route of Tongxin.
-func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *worktime.HTTP) []Route {
+func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *worktime.HTTP, o *open311.Handler) []Route {
 	areaParam := Param{Name: "area", Type: "string", Description: "area code: limit to this subtree"}
 	return []Route{
 		// Platform
@@ -136,5 +137,24 @@ func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *wor
 		{Method: "PUT", Path: "/api/v1/work-calendar/days/{day}", Summary: "Mark a day a holiday or a workday", Tag: "cases", Perm: access.CasesConfig, Request: worktime.DayRequest{}, Handle: wt.PutDay},
 		{Method: "DELETE", Path: "/api/v1/work-calendar/days/{day}", Summary: "Return a day to the ordinary week", Tag: "cases", Perm: access.CasesConfig, Status: http.StatusNoContent, Handle: wt.DeleteDay},
 		{Method: "PUT", Path: "/api/v1/work-calendar/hours", Summary: "Set the working periods of a day", Tag: "cases", Perm: access.CasesConfig, Request: worktime.HoursRequest{}, Handle: wt.PutHours},
+
+		// Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2): every resource as .json or .xml (a {segment}
+		// carries its extension); errors in the spec's format [{code, description}], never problems.
+		{Method: "GET", Path: "/open311/v2/discovery.json", Summary: "Open311 service discovery", Tag: "open311", Response: open311.Discovery{}, Handle: o.Discovery},
+		{Method: "GET", Path: "/open311/v2/discovery.xml", Summary: "Open311 service discovery (XML)", Tag: "open311", ContentType: "text/xml", Handle: o.Discovery},
+		{Method: "GET", Path: "/open311/v2/services.json", Summary: "Open311 services: the active case subcategories", Tag: "open311", Response: []open311.Service{}, Handle: o.Services},
+		{Method: "GET", Path: "/open311/v2/services.xml", Summary: "Open311 services (XML)", Tag: "open311", ContentType: "text/xml", Handle: o.Services},
+		{Method: "GET", Path: "/open311/v2/services/{service_code}", Summary: "Open311 service definition (service_code.json|.xml): the extra fields as attributes", Tag: "open311", Response: open311.Definition{}, Handle: o.ServiceDefinition},
+		{Method: "POST", Path: "/open311/v2/requests.json", Summary: "Open311: file a case (form: api_key, service_code, lat+long | address_string | address_id, attribute[code], description…; Idempotency-Key header)", Tag: "open311", Response: []open311.Created{}, Status: http.StatusCreated, Handle: o.CreateRequest},
+		{Method: "POST", Path: "/open311/v2/requests.xml", Summary: "Open311: file a case (XML)", Tag: "open311", ContentType: "text/xml", Status: http.StatusCreated, Handle: o.CreateRequest},
+		{Method: "GET", Path: "/open311/v2/requests.json", Summary: "Open311: public side of the jurisdiction's cases, newest first; service_request_id, service_code, status (comma-separated), start_date, end_date (W3C; 90 days, 1000 at most)", Tag: "open311", Response: []open311.Request{}, Handle: o.Requests},
+		{Method: "GET", Path: "/open311/v2/requests.xml", Summary: "Open311: public side of the jurisdiction's cases (XML)", Tag: "open311", ContentType: "text/xml", Handle: o.Requests},
+		{Method: "GET", Path: "/open311/v2/requests/{service_request_id}", Summary: "Open311: one case, public side (service_request_id.json|.xml)", Tag: "open311", Response: []open311.Request{}, Handle: o.Request},
+		{Method: "GET", Path: "/open311/v2/tokens/{token}", Summary: "Open311: a token's service_request_id (token.json|.xml; requests are immediate: the token is the id)", Tag: "open311", Response: []open311.TokenAnswer{}, Handle: o.Token},
+		{Method: "GET", Path: "/open311/", Summary: "Any other Open311 path: 404 in the spec's error format", Tag: "open311", Handle: o.NotFound},
+		{Method: "POST", Path: "/open311/", Summary: "Any other Open311 path: 404, or 405 for a GET resource, in the spec's error format", Tag: "open311", Handle: o.NotFound},
+		{Method: "PUT", Path: "/open311/", Summary: "Open311 takes no PUT: 404/405 in the spec's error format", Tag: "open311", Handle: o.NotFound},
+		{Method: "PATCH", Path: "/open311/", Summary: "Open311 takes no PATCH: 404/405 in the spec's error format", Tag: "open311", Handle: o.NotFound},
+		{Method: "DELETE", Path: "/open311/", Summary: "Open311 takes no DELETE: 404/405 in the spec's error format", Tag: "open311", Handle: o.NotFound},
 	}
 }

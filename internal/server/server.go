@@ -22,6 +22,7 @@ import (
 	"github.com/tongxin/tongxin/internal/attach"
 	"github.com/tongxin/tongxin/internal/auth"
 	"github.com/tongxin/tongxin/internal/cases"
+	"github.com/tongxin/tongxin/internal/open311"
 	"github.com/tongxin/tongxin/internal/platform/clock"
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
@@ -35,6 +36,8 @@ type Config struct {
 	WebhookURL      string // where overdue (督办) events are POSTed; none: no webhook
 	WebhookSecret   string // HMAC-SHA256 key for the X-Tongxin-Signature header
 	ScanEvery       time.Duration
+	Jurisdiction    string // the district this deployment serves (Open311 jurisdiction_id); default 370211
+	Open311Area     string // where Open311 requests with only an address are filed; default the jurisdiction
 	TileURL         string // optional map tile URL template for the console
 	TileAttribution string
 	SecureCookies   bool
@@ -76,6 +79,12 @@ func New(d Deps) *Server {
 	if d.Config.DataDir == "" {
 		d.Config.DataDir = "./data"
 	}
+	if d.Config.Jurisdiction == "" {
+		d.Config.Jurisdiction = "370211"
+	}
+	if d.Config.Open311Area == "" {
+		d.Config.Open311Area = d.Config.Jurisdiction
+	}
 	s := &Server{deps: d, Areas: area.NewStore(d.DB, d.Clock), Auth: auth.NewStore(d.DB, d.Clock, d.Keys), registry: prometheus.NewRegistry()}
 	s.Files = attach.NewStore(d.DB, filepath.Join(d.Config.DataDir, "attachments"), d.Clock, attach.Limits{})
 	s.Cases = cases.NewStore(d.DB, d.Clock, s.Areas, d.Keys, s.Calendar, s.Files, cases.Config{})
@@ -83,7 +92,8 @@ func New(d Deps) *Server {
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	authHTTP := &auth.HTTP{Store: s.Auth, SecureCookie: d.Config.SecureCookies}
 	calendarHTTP := &worktime.HTTP{DB: d.DB, Clock: d.Clock, OnChange: func() { _ = s.ReloadCalendar(context.Background()) }}
-	s.routes = s.routeTable(authHTTP, &area.HTTP{Store: s.Areas}, &cases.HTTP{Store: s.Cases}, calendarHTTP)
+	open311HTTP := open311.New(s.Cases, s.Auth, d.DB, d.Clock, open311.Config{Jurisdiction: d.Config.Jurisdiction, DefaultArea: d.Config.Open311Area})
+	s.routes = s.routeTable(authHTTP, &area.HTTP{Store: s.Areas}, &cases.HTTP{Store: s.Cases}, calendarHTTP, open311HTTP)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		mux.Handle(rt.Method+" "+rt.Path, rt.handler())

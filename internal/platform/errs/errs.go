@@ -40,7 +40,10 @@ type Error struct {
 	Detail   string
 	DetailZH string
 	Fields   []FieldError
-	Err      error // the cause, for logs only
+	// Extra holds extension members of the problem (RFC 9457 §3.2), such
+	// as the id of the record a duplicate points to.
+	Extra map[string]any
+	Err   error // the cause, for logs only
 }
 
 func (e *Error) Error() string {

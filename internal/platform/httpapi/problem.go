@@ -56,6 +56,30 @@ type Problem struct {
 	Code     string            `json:"code"`
 	Instance string            `json:"instance,omitempty"`
 	Errors   []errs.FieldError `json:"errors,omitempty"`
+	// Extra are extension members (errs.Error.Extra), written beside the
+	// standard ones; a standard member is never overwritten.
+	Extra map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the problem with its extension members.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extra) == 0 {
+		return b, err
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return nil, err
+	}
+	for k, v := range p.Extra {
+		if _, std := members[k]; !std {
+			if members[k], err = json.Marshal(v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return json.Marshal(members)
 }
 
 // ProblemOf turns any error into the problem shown to the user; internal
@@ -74,6 +98,7 @@ func ProblemOf(err error) Problem {
 		DetailZH: e.DetailZH,
 		Code:     e.Code,
 		Errors:   e.Fields,
+		Extra:    e.Extra,
 	}
 }
 
