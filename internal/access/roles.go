@@ -43,7 +43,7 @@ var staffRead = []Permission{AreasRead, CasesRead, StatsRead}
 var Roles = []Role{
 	{"system_admin", "系统管理员", "System administrator", []Permission{AreasRead, AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesRead, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, RegistryConfig, VolunteerAdmin, PointsAdjust, EnterpriseRead, EnterpriseWork, StatsRead}},
 	{"subdistrict_admin", "街道管理员", "Subdistrict administrator", append([]Permission{AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, RegistryConfig, EnterpriseRead}, staffRead...)},
-	{"dispatcher", "调度员", "Dispatcher", append([]Permission{CasesReport, CasesDispatch, CasesHandle, RegistryRead}, staffRead...)},
+	{"dispatcher", "调度员", "Dispatcher", append([]Permission{UsersRead, CasesReport, CasesDispatch, CasesHandle, RegistryRead}, staffRead...)},
 	{"community_secretary", "社区书记", "Community secretary", append([]Permission{DutyWrite, UsersRead, CasesReport, CasesDispatch, CasesHandle, RegistryRead, RegistryWrite, RegistryPII}, staffRead...)},
 	{"community_staff", "社区工作人员", "Community staff", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite}, staffRead...)},
 	{"grid_worker", "网格员", "Grid worker", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite}, staffRead...)},

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"mime"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -151,6 +152,11 @@ func (s *Server) Calendar() cases.Calendar {
 	return nil
 }
 
+func init() {
+	// Go's table lacks the web app manifest's type (the phone apps' PWA).
+	_ = mime.AddExtensionType(".webmanifest", "application/manifest+json")
+}
+
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -190,8 +196,11 @@ func (s *Server) consoleHandler() http.Handler {
 				st, _ := f.Stat()
 				f.Close()
 				if st != nil && !st.IsDir() {
-					if strings.HasPrefix(p, "assets/") {
+					switch {
+					case strings.HasPrefix(p, "assets/"):
 						w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+					case strings.HasSuffix(p, "sw.js"), strings.HasSuffix(p, ".webmanifest"):
+						w.Header().Set("Cache-Control", "no-cache") // a service worker must be able to update
 					}
 					files.ServeHTTP(w, r)
 					return

@@ -1,14 +1,16 @@
 import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
-import { DataBoard, Location, Share } from '@element-plus/icons-vue'
+import { Bell, DataBoard, Location, Memo, Share, Tickets } from '@element-plus/icons-vue'
 
 /**
  * The console's menu and its pages. To add a module (cases, registry …) add an
  * entry here: the router and the left menu are both built from this list.
  */
 export interface NavItem {
-  /** Route name and path segment under "/". */
+  /** Route name, and the path under "/" unless `path` is given. */
   name: string
+  /** Path under "/" when it is not the name (e.g. "cases/categories"). */
+  path?: string
   /** i18n key of the menu label and page title. */
   titleKey: string
   icon: Component
@@ -25,6 +27,19 @@ export const navItems: NavItem[] = [
     component: () => import('@/views/OverviewView.vue'),
   },
   {
+    name: 'cases',
+    titleKey: 'nav.cases',
+    icon: Tickets,
+    permission: 'cases:read',
+    component: () => import('@/views/cases/CaseListView.vue'),
+  },
+  {
+    name: 'notifications',
+    titleKey: 'nav.notifications',
+    icon: Bell,
+    component: () => import('@/views/cases/NotificationsView.vue'),
+  },
+  {
     name: 'areas',
     titleKey: 'nav.areas',
     icon: Share,
@@ -37,5 +52,13 @@ export const navItems: NavItem[] = [
     icon: Location,
     permission: 'areas:read',
     component: () => import('@/views/MapView.vue'),
+  },
+  {
+    name: 'case-categories',
+    path: 'cases/categories',
+    titleKey: 'nav.categories',
+    icon: Memo,
+    permission: 'cases:configure',
+    component: () => import('@/views/cases/CategoriesView.vue'),
   },
 ]

@@ -9,6 +9,10 @@ declare module 'vue-router' {
     public?: boolean
     titleKey?: string
     permission?: string
+    /** Any one of these permissions is enough (pages outside the menu). */
+    anyPermission?: string[]
+    /** The menu entry to highlight when the page itself is not in the menu. */
+    menu?: string
   }
 }
 
@@ -25,11 +29,22 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', redirect: { name: 'overview' } },
       ...navItems.map<RouteRecordRaw>((item) => ({
-        path: item.name,
+        path: item.path ?? item.name,
         name: item.name,
         component: item.component,
         meta: { titleKey: item.titleKey, permission: item.permission },
       })),
+      {
+        path: 'cases/:id(\\d+)',
+        name: 'case',
+        component: () => import('@/views/cases/CaseView.vue'),
+        meta: {
+          titleKey: 'cases.detailTitle',
+          menu: 'cases',
+          // Department handlers work on the cases handed to them without cases:read.
+          anyPermission: ['cases:read', 'cases:handle', 'cases:dispatch'],
+        },
+      },
       {
         path: ':pathMatch(.*)*',
         name: 'not-found',
@@ -73,6 +88,9 @@ router.beforeEach(async (to) => {
     }
   }
   if (to.meta.permission && !auth.hasPermission(to.meta.permission)) {
+    return { name: 'overview' }
+  }
+  if (to.meta.anyPermission && !to.meta.anyPermission.some((p) => auth.hasPermission(p))) {
     return { name: 'overview' }
   }
   return true

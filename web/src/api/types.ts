@@ -143,3 +143,258 @@ export interface Problem {
   code?: string
   errors?: FieldError[]
 }
+
+// ---------------------------------------------------------------- cases (DESIGN §5.2)
+
+export type CaseState =
+  | 'reported'
+  | 'accepted'
+  | 'rejected'
+  | 'merged'
+  | 'dispatched'
+  | 'in_progress'
+  | 'resolved'
+  | 'closed'
+  | 'reopened'
+  | 'suspended'
+
+/** Who handles a case. */
+export type CaseLevel = 'grid' | 'community' | 'subdistrict' | 'department'
+
+export type CaseChannel = 'console' | 'hotline' | 'app' | 'resident' | 'enterprise' | 'open311'
+
+export type CaseAction =
+  | 'accept'
+  | 'reject'
+  | 'merge'
+  | 'dispatch'
+  | 'start'
+  | 'resolve'
+  | 'verify'
+  | 'reopen'
+  | 'suspend'
+  | 'resume'
+  | 'escalate'
+  | 'hand_down'
+  | 'rate'
+
+export type CaseRating = 'satisfied' | 'basic' | 'unsatisfied'
+
+export type SlaClock = 'working' | 'calendar'
+
+export type CaseFieldType = 'text' | 'number' | 'date' | 'single' | 'multi'
+
+/** An extra field that a category asks for; values go to case.extra[key]. */
+export interface CaseField {
+  key: string
+  label: string
+  label_en: string
+  type: CaseFieldType
+  required: boolean
+  options: string[]
+}
+
+/** A case category: 大类 (parent_id null) or 小类; cases are filed under a 小类. */
+export interface CaseCategory {
+  id: number
+  code: string
+  parent_id: number | null
+  name: string
+  name_en: string
+  default_level: CaseLevel
+  department_unit_id: number | null
+  department_unit_name: string
+  accept_minutes: number
+  resolve_minutes: number
+  sla_clock: SlaClock
+  auto_escalate: boolean
+  dispute: boolean
+  active: boolean
+  sort: number
+  fields: CaseField[]
+}
+
+export type CaseCategoryInput = Omit<CaseCategory, 'id' | 'department_unit_name'>
+
+export interface CaseCategoryList {
+  items: CaseCategory[]
+}
+
+export type UnitKind = 'area_office' | 'department'
+
+export interface Unit {
+  id: number
+  code: string
+  name: string
+  kind: UnitKind
+  area_code: string
+}
+
+export interface UnitList {
+  items: Unit[]
+}
+
+/** An account as listed by GET /users. */
+export interface UserSummary {
+  id: number
+  username: string
+  display_name: string
+  phone_masked: string
+  unit_id: number | null
+  disabled: boolean
+  roles: { role: RoleCode | string; area_code: string; area_name?: string }[]
+}
+
+export interface UserList {
+  items: UserSummary[]
+}
+
+export interface CaseSummary {
+  id: number
+  token: string
+  title: string
+  state: CaseState
+  level: CaseLevel
+  channel: CaseChannel
+  category_id: number
+  category_name: string
+  area_code: string
+  area_name: string
+  community_name: string
+  lng: number | null
+  lat: number | null
+  address: string
+  overdue: boolean
+  reported_at: string
+  resolve_due_at: string | null
+  assignee_name: string
+  rating: CaseRating | null
+}
+
+export interface CaseDuplicate extends CaseSummary {
+  distance_m: number
+}
+
+export interface CaseEvent {
+  id: number
+  at: string
+  actor_name: string
+  action: CaseAction | 'report' | 'overdue' | 'auto_escalate' | string
+  from_state: CaseState | null
+  to_state: CaseState
+  level: CaseLevel
+  note: string
+  data: Record<string, unknown>
+}
+
+export interface Attachment {
+  id: number
+  case_id: number
+  event_id: number | null
+  filename: string
+  content_type: string
+  size: number
+  width: number | null
+  height: number | null
+  url: string
+  thumbnail_url: string
+  created_at: string
+}
+
+export type CaseExtraValue = string | number | string[]
+
+export interface CaseDetail extends CaseSummary {
+  description: string
+  max_level: CaseLevel
+  closed_level: CaseLevel | null
+  escalations: number
+  reporter_name: string
+  reporter_phone_masked: string
+  assignee_user_id: number | null
+  assignee_unit_id: number | null
+  assignee_unit_name: string
+  extra: Record<string, CaseExtraValue | null>
+  merged_into_id: number | null
+  accept_due_at: string | null
+  accepted_at: string | null
+  resolved_at: string | null
+  closed_at: string | null
+  rated_at: string | null
+  category: CaseCategory
+  allowed_actions: CaseAction[]
+  timeline: CaseEvent[]
+  attachments: Attachment[]
+}
+
+export interface CaseListParams {
+  state?: string
+  category_id?: number
+  level?: string
+  area?: string
+  overdue?: boolean
+  channel?: string
+  /** RFC 3339 */
+  from?: string
+  /** RFC 3339 */
+  to?: string
+  q?: string
+  mine?: 'assigned' | 'reported'
+  limit?: number
+  before_id?: number
+}
+
+export interface CaseList {
+  items: CaseSummary[]
+  next_before_id: number | null
+}
+
+export interface CaseInput {
+  category_id: number
+  title: string
+  description: string
+  lng?: number
+  lat?: number
+  crs?: Crs
+  area_code?: string
+  address?: string
+  channel: CaseChannel
+  reporter_name?: string
+  reporter_phone?: string
+  extra?: Record<string, CaseExtraValue>
+}
+
+export interface CaseActionInput {
+  note?: string
+  reason?: string
+  assignee_user_id?: number
+  assignee_unit_id?: number
+  target_id?: number
+  passed?: boolean
+  rating?: CaseRating
+  reopen?: boolean
+}
+
+export interface CaseStats {
+  total: number
+  by_state: Partial<Record<CaseState, number>>
+  by_category: { category_id: number; name: string; count: number }[]
+  overdue: number
+  avg_handle_hours: number
+  satisfaction: { satisfied: number; basic: number; unsatisfied: number; rate: number }
+  rates: { community: number; subdistrict: number; disputes: number }
+}
+
+export interface AppNotification {
+  id: number
+  case_id: number | null
+  kind: string
+  title: string
+  body: string
+  created_at: string
+  read_at: string | null
+}
+
+export interface NotificationList {
+  items: AppNotification[]
+  unread: number
+}

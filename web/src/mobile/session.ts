@@ -1,0 +1,79 @@
+// Who is logged in. The user is also kept in localStorage so that the
+// grid-worker app opens (and queues reports) when started without network.
+import { reactive } from 'vue'
+import { getCsrfToken, setCsrfToken } from '@/api/client'
+import { isNetworkError, mAuthApi } from './api'
+import type { MUser } from './api/types'
+
+const CACHE_KEY = 'tongxin.m.user'
+
+export const session = reactive<{ user: MUser | null; checked: boolean }>({ user: null, checked: false })
+
+function remember(user: MUser | null): void {
+  try {
+    if (user) localStorage.setItem(CACHE_KEY, JSON.stringify(user))
+    else localStorage.removeItem(CACHE_KEY)
+  } catch {
+    // storage unavailable
+  }
+}
+
+function remembered(): MUser | null {
+  try {
+    const raw = localStorage.getItem(CACHE_KEY)
+    return raw ? (JSON.parse(raw) as MUser) : null
+  } catch {
+    return null
+  }
+}
+
+/** Asks the server once who we are; offline, trusts the last known user. */
+export async function loadSession(): Promise<MUser | null> {
+  if (session.checked) return session.user
+  try {
+    const s = await mAuthApi.me()
+    setCsrfToken(s.csrf_token)
+    session.user = s.user
+    remember(s.user)
+  } catch (e) {
+    session.user = isNetworkError(e) ? remembered() : null
+    if (!session.user) remember(null)
+  }
+  session.checked = true
+  return session.user
+}
+
+export async function login(username: string, password: string): Promise<MUser> {
+  const s = await mAuthApi.login(username, password)
+  setCsrfToken(s.csrf_token)
+  session.user = s.user
+  session.checked = true
+  remember(s.user)
+  return s.user
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await mAuthApi.logout()
+  } catch {
+    // the session is dropped locally either way
+  }
+  forget()
+}
+
+/** Drops the local session (after a 401 or a logout). */
+export function forget(): void {
+  session.user = null
+  session.checked = true
+  setCsrfToken('')
+  remember(null)
+}
+
+/** A session restored offline has no CSRF token yet: fetch it before writing. */
+export async function ensureCsrf(): Promise<void> {
+  if (getCsrfToken()) return
+  const s = await mAuthApi.me()
+  setCsrfToken(s.csrf_token)
+  session.user = s.user
+  remember(s.user)
+}
