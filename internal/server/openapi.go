@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"path"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -63,7 +64,7 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		paths[rt.Path][strings.ToLower(rt.Method)] = op
 	}
-	schemas["Problem"] = schemaOf(reflect.TypeOf(httpapi.Problem{}), schemas)
+	schemaOf(reflect.TypeOf(httpapi.Problem{}), schemas)
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Tongxin (同心) API", "version": s.deps.Config.Version,
@@ -72,7 +73,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"components": map[string]any{
 			"schemas": schemas,
 			"responses": map[string]any{"Problem": map[string]any{"description": "Problem (RFC 9457)",
-				"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}},
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/httpapi.Problem"}}}}},
 			"securitySchemes": map[string]any{
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "tx_session"},
 				"apiKey":  map[string]any{"type": "http", "scheme": "bearer"},
@@ -116,7 +117,8 @@ func schemaOf(t reflect.Type, defs map[string]any) any {
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
-		name := t.Name()
+		// Qualified by package: registry.Person and area.Person are different things.
+		name := schemaName(t)
 		if name != "" {
 			if _, done := defs[name]; done {
 				return map[string]any{"$ref": "#/components/schemas/" + name}
@@ -163,4 +165,11 @@ func addStructFields(t reflect.Type, props map[string]any, defs map[string]any) 
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, s.OpenAPI())
+}
+
+func schemaName(t reflect.Type) string {
+	if t.Name() == "" {
+		return ""
+	}
+	return path.Base(t.PkgPath()) + "." + t.Name()
 }

@@ -60,12 +60,15 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if len(documented) != len(e.srv.Routes()) {
 			t.Errorf("%d documented operations for %d routes", len(documented), len(e.srv.Routes()))
 		}
-		// Schemas referenced exist.
+		// Schemas referenced exist, and same-named types of different packages stay apart.
+		if !strings.Contains(string(c.do("GET", "/api/v1/openapi.json", nil).body), `"registry.Person"`) {
+			t.Error("registry.Person is not its own schema")
+		}
 		raw := c.do("GET", "/api/v1/openapi.json", nil).body
 		var full map[string]any
 		_ = json.Unmarshal(raw, &full)
 		schemas := full["components"].(map[string]any)["schemas"].(map[string]any)
-		for _, m := range regexp.MustCompile(`#/components/schemas/([A-Za-z]+)`).FindAllStringSubmatch(string(raw), -1) {
+		for _, m := range regexp.MustCompile(`#/components/schemas/([A-Za-z0-9.]+)`).FindAllStringSubmatch(string(raw), -1) {
 			if _, ok := schemas[m[1]]; !ok {
 				t.Errorf("schema %s referenced but not defined", m[1])
 			}

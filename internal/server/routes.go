@@ -11,6 +11,7 @@ import (
 	"github.com/tongxin/tongxin/internal/open311"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
+	"github.com/tongxin/tongxin/internal/registry"
 	"github.com/tongxin/tongxin/internal/worktime"
 )
 
@@ -57,7 +58,7 @@ func (rt Route) handler() http.Handler {
 var errNoRoute = errs.E(errs.NotFound, "no_route", "no such API endpoint", "没有此 API 接口")
 
 // routeTable lists every API route of Tongxin.
-func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *worktime.HTTP, o *open311.Handler) []Route {
+func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *worktime.HTTP, o *open311.Handler, rg *registry.HTTP) []Route {
 	areaParam := Param{Name: "area", Type: "string", Description: "area code: limit to this subtree"}
 	return []Route{
 		// Platform
@@ -156,5 +157,60 @@ func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *wor
 		{Method: "PUT", Path: "/open311/", Summary: "Open311 takes no PUT: 404/405 in the spec's error format", Tag: "open311", Handle: o.NotFound},
 		{Method: "PATCH", Path: "/open311/", Summary: "Open311 takes no PATCH: 404/405 in the spec's error format", Tag: "open311", Handle: o.NotFound},
 		{Method: "DELETE", Path: "/open311/", Summary: "Open311 takes no DELETE: 404/405 in the spec's error format", Tag: "open311", Handle: o.NotFound},
+
+		// Registry (实有人口 · 实有房屋 · 一户一档): lists show ID and phone numbers masked; writes take "channel": console (default) or app.
+		{Method: "GET", Path: "/api/v1/registry/buildings", Summary: "Buildings in the caller's scope, newest first", Tag: "registry", Perm: access.RegistryRead,
+			Query:    []Param{areaParam, {Name: "q", Type: "string", Description: "words in the address or name"}, {Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer", Description: "keyset pagination"}},
+			Response: registry.BuildingPage{}, Handle: rg.ListBuildings},
+		{Method: "POST", Path: "/api/v1/registry/buildings", Summary: "Register a building in a microgrid (area_code, or placed by lng/lat)", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewBuilding{}, Response: registry.Building{}, Status: http.StatusCreated, Handle: rg.CreateBuilding},
+		{Method: "GET", Path: "/api/v1/registry/buildings/{id}", Summary: "A building", Tag: "registry", Perm: access.RegistryRead, Response: registry.Building{}, Handle: rg.GetBuilding},
+		{Method: "PATCH", Path: "/api/v1/registry/buildings/{id}", Summary: "Change a building (field-level history)", Tag: "registry", Perm: access.RegistryWrite, Request: registry.BuildingPatch{}, Response: registry.Building{}, Handle: rg.UpdateBuilding},
+		{Method: "GET", Path: "/api/v1/registry/buildings/{id}/history", Summary: "A building's field-level history", Tag: "registry", Perm: access.RegistryRead, Response: registry.ChangeList{}, Handle: rg.BuildingHistory},
+		{Method: "GET", Path: "/api/v1/registry/houses", Summary: "Houses in the caller's scope, newest first (usage=rented&occupied=false: rented houses with no registered occupant)", Tag: "registry", Perm: access.RegistryRead,
+			Query: []Param{areaParam, {Name: "building_id", Type: "integer"}, {Name: "usage", Type: "string", Description: "owner_occupied, rented, vacant, business or other"},
+				{Name: "occupied", Type: "boolean", Description: "someone registered lives there"}, {Name: "address", Type: "string", Description: "fragment of the address"},
+				{Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer", Description: "keyset pagination"}},
+			Response: registry.HousePage{}, Handle: rg.ListHouses},
+		{Method: "POST", Path: "/api/v1/registry/houses", Summary: "Register a house in a building", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewHouse{}, Response: registry.House{}, Status: http.StatusCreated, Handle: rg.CreateHouse},
+		{Method: "GET", Path: "/api/v1/registry/houses/{id}", Summary: "A house", Tag: "registry", Perm: access.RegistryRead, Response: registry.House{}, Handle: rg.GetHouse},
+		{Method: "PATCH", Path: "/api/v1/registry/houses/{id}", Summary: "Change a house (field-level history)", Tag: "registry", Perm: access.RegistryWrite, Request: registry.HousePatch{}, Response: registry.House{}, Handle: rg.UpdateHouse},
+		{Method: "GET", Path: "/api/v1/registry/houses/{id}/history", Summary: "A house's field-level history", Tag: "registry", Perm: access.RegistryRead, Response: registry.ChangeList{}, Handle: rg.HouseHistory},
+		{Method: "GET", Path: "/api/v1/registry/households", Summary: "Households in the caller's scope, newest first", Tag: "registry", Perm: access.RegistryRead,
+			Query:    []Param{areaParam, {Name: "house_id", Type: "integer"}, {Name: "include_closed", Type: "boolean"}, {Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer", Description: "keyset pagination"}},
+			Response: registry.HouseholdPage{}, Handle: rg.ListHouseholds},
+		{Method: "POST", Path: "/api/v1/registry/households", Summary: "Open a household in a house", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewHousehold{}, Response: registry.Household{}, Status: http.StatusCreated, Handle: rg.CreateHousehold},
+		{Method: "GET", Path: "/api/v1/registry/households/{id}", Summary: "A household", Tag: "registry", Perm: access.RegistryRead, Response: registry.Household{}, Handle: rg.GetHousehold},
+		{Method: "PATCH", Path: "/api/v1/registry/households/{id}", Summary: "Change a household's type or note", Tag: "registry", Perm: access.RegistryWrite, Request: registry.HouseholdPatch{}, Response: registry.Household{}, Handle: rg.UpdateHousehold},
+		{Method: "POST", Path: "/api/v1/registry/households/{id}/close", Summary: "Close a household (注销); its members leave it today", Tag: "registry", Perm: access.RegistryWrite, Request: registry.CloseRequest{}, Response: registry.Household{}, Handle: rg.CloseHousehold},
+		{Method: "POST", Path: "/api/v1/registry/households/{id}/members", Summary: "Put a person into a household (one household at a time: 409 already_in_household)", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewMember{}, Response: registry.Household{}, Handle: rg.AddMember},
+		{Method: "POST", Path: "/api/v1/registry/households/{id}/members/{person_id}/leave", Summary: "A person moves out of a household", Tag: "registry", Perm: access.RegistryWrite, Request: registry.Leave{}, Response: registry.Household{}, Handle: rg.RemoveMember},
+		{Method: "GET", Path: "/api/v1/registry/households/{id}/history", Summary: "A household's field-level history (members, head, appeals)", Tag: "registry", Perm: access.RegistryRead, Response: registry.ChangeList{}, Handle: rg.HouseholdHistory},
+		{Method: "GET", Path: "/api/v1/registry/households/{id}/file", Summary: "The household file (一户一档): household, house, building, members (masked), appeals, visit notes, history", Tag: "registry", Perm: access.RegistryRead, Response: registry.HouseholdFile{}, Handle: rg.File},
+		{Method: "POST", Path: "/api/v1/registry/households/{id}/appeals", Summary: "Record a livelihood appeal (民生诉求) in a household file", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewAppeal{}, Response: registry.Appeal{}, Status: http.StatusCreated, Handle: rg.AddAppeal},
+		{Method: "POST", Path: "/api/v1/registry/households/{id}/visits", Summary: "Record a visit note in a household file", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewVisit{}, Response: registry.Visit{}, Status: http.StatusCreated, Handle: rg.AddVisit},
+		{Method: "PATCH", Path: "/api/v1/registry/appeals/{id}", Summary: "Change an appeal's status", Tag: "registry", Perm: access.RegistryWrite, Request: registry.AppealPatch{}, Response: registry.Appeal{}, Handle: rg.UpdateAppeal},
+		{Method: "POST", Path: "/api/v1/registry/appeals/{id}/case", Summary: "Turn an appeal into a case (console channel, the household's microgrid) and link it", Tag: "registry", Perm: access.RegistryWrite, Request: registry.AppealCase{}, Response: registry.AppealCaseResult{}, Status: http.StatusCreated, Handle: rg.AppealToCase},
+		{Method: "GET", Path: "/api/v1/registry/persons", Summary: "Persons in the caller's scope, newest first, numbers masked", Tag: "registry", Perm: access.RegistryRead,
+			Query: []Param{areaParam, {Name: "name", Type: "string", Description: "characters (prefix), full pinyin or initials"}, {Name: "id_number", Type: "string", Description: "exact"},
+				{Name: "phone", Type: "string", Description: "exact"}, {Name: "address", Type: "string", Description: "fragment of the current address"}, {Name: "tag", Type: "string", Description: "tag code"},
+				{Name: "residence_type", Type: "string", Description: "registered, resident, new_citizen or foreign"}, {Name: "status", Type: "string", Description: "living, moved_out or deceased"},
+				{Name: "household_id", Type: "integer"}, {Name: "moved_in_within_days", Type: "integer", Description: "moved in within the last N days"},
+				{Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer", Description: "keyset pagination"}},
+			Response: registry.PersonPage{}, Handle: rg.ListPersons},
+		{Method: "POST", Path: "/api/v1/registry/persons", Summary: "Register a person (409 person_exists with existing_id when the ID number is on record)", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewPerson{}, Response: registry.Person{}, Status: http.StatusCreated, Handle: rg.CreatePerson},
+		{Method: "GET", Path: "/api/v1/registry/persons/{id}", Summary: "A person, numbers masked", Tag: "registry", Perm: access.RegistryRead, Response: registry.Person{}, Handle: rg.GetPerson},
+		{Method: "PATCH", Path: "/api/v1/registry/persons/{id}", Summary: "Change a person (field-level history, numbers recorded masked)", Tag: "registry", Perm: access.RegistryWrite, Request: registry.PersonPatch{}, Response: registry.Person{}, Handle: rg.UpdatePerson},
+		{Method: "PUT", Path: "/api/v1/registry/persons/{id}/tags", Summary: "Set a person's tags", Tag: "registry", Perm: access.RegistryWrite, Request: registry.TagsRequest{}, Response: registry.Person{}, Handle: rg.SetTags},
+		{Method: "POST", Path: "/api/v1/registry/persons/{id}/reveal", Summary: "Show a person's full ID and phone numbers (registry:read_pii over the person's area; audited)", Tag: "registry", Perm: access.RegistryPII,
+			Query: []Param{{Name: "field", Type: "string", Description: "id_number or phone (default both)"}}, Response: registry.RevealedPII{}, Handle: rg.Reveal},
+		{Method: "GET", Path: "/api/v1/registry/persons/{id}/history", Summary: "A person's field-level history", Tag: "registry", Perm: access.RegistryRead, Response: registry.ChangeList{}, Handle: rg.PersonHistory},
+		{Method: "GET", Path: "/api/v1/registry/search", Summary: "Search box: an ID number, a phone number, a name in characters, pinyin or initials, or an address fragment", Tag: "registry", Perm: access.RegistryRead,
+			Query:    []Param{{Name: "q", Type: "string", Required: true}, areaParam, {Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer", Description: "keyset pagination"}},
+			Response: registry.SearchResult{}, Handle: rg.Search},
+		{Method: "GET", Path: "/api/v1/registry/tags", Summary: "The managed tag list", Tag: "registry", Perm: access.RegistryRead, Response: registry.TagList{}, Handle: rg.Tags},
+		{Method: "POST", Path: "/api/v1/registry/tags", Summary: "Add a tag", Tag: "registry", Perm: access.RegistryConfig, Request: registry.Tag{}, Response: registry.Tag{}, Status: http.StatusCreated, Handle: rg.SaveTag},
+		{Method: "PUT", Path: "/api/v1/registry/tags/{id}", Summary: "Change a tag (name, sort, active); codes never change", Tag: "registry", Perm: access.RegistryConfig, Request: registry.Tag{}, Response: registry.Tag{}, Handle: rg.SaveTag},
+		{Method: "GET", Path: "/api/v1/registry/stats/new-citizens", Summary: "Per community: new citizens living there, persons moved in within the last N days, rented houses with and without a registered occupant", Tag: "registry", Perm: access.RegistryRead,
+			Query: []Param{areaParam, {Name: "days", Type: "integer", Description: "recent = moved in within this many days (default 30)"}}, Response: registry.NewCitizenStats{}, Handle: rg.NewCitizenStats},
 	}
 }

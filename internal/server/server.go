@@ -28,6 +28,7 @@ import (
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
 	"github.com/tongxin/tongxin/internal/platform/pii"
+	"github.com/tongxin/tongxin/internal/registry"
 	"github.com/tongxin/tongxin/internal/worktime"
 )
 
@@ -62,6 +63,7 @@ type Server struct {
 	Auth     *auth.Store
 	Cases    *cases.Store
 	Files    *attach.Store
+	Registry *registry.Store
 	Webhook  *cases.Webhook
 	calendar atomic.Pointer[worktime.Calendar]
 	handler  http.Handler
@@ -89,12 +91,13 @@ func New(d Deps) *Server {
 	s := &Server{deps: d, Areas: area.NewStore(d.DB, d.Clock), Auth: auth.NewStore(d.DB, d.Clock, d.Keys), registry: prometheus.NewRegistry()}
 	s.Files = attach.NewStore(d.DB, filepath.Join(d.Config.DataDir, "attachments"), d.Clock, attach.Limits{})
 	s.Cases = cases.NewStore(d.DB, d.Clock, s.Areas, d.Keys, s.Calendar, s.Files, cases.Config{})
+	s.Registry = registry.NewStore(d.DB, d.Clock, d.Keys, s.Areas, s.Cases)
 	s.Webhook = &cases.Webhook{DB: d.DB, URL: d.Config.WebhookURL, Secret: d.Config.WebhookSecret, Now: d.Clock.Now}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	authHTTP := &auth.HTTP{Store: s.Auth, SecureCookie: d.Config.SecureCookies}
 	calendarHTTP := &worktime.HTTP{DB: d.DB, Clock: d.Clock, OnChange: func() { _ = s.ReloadCalendar(context.Background()) }}
 	open311HTTP := open311.New(s.Cases, s.Auth, d.DB, d.Clock, open311.Config{Jurisdiction: d.Config.Jurisdiction, DefaultArea: d.Config.Open311Area})
-	s.routes = s.routeTable(authHTTP, &area.HTTP{Store: s.Areas}, &cases.HTTP{Store: s.Cases}, calendarHTTP, open311HTTP)
+	s.routes = s.routeTable(authHTTP, &area.HTTP{Store: s.Areas}, &cases.HTTP{Store: s.Cases}, calendarHTTP, open311HTTP, &registry.HTTP{Store: s.Registry})
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		mux.Handle(rt.Method+" "+rt.Path, rt.handler())
