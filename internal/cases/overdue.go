@@ -91,7 +91,7 @@ func (s *Store) superviseOverdue(ctx context.Context, tx *db.Tx, id int64, syste
 	if err != nil {
 		return err
 	}
-	cat, err := s.Category(ctx, tx, c.CategoryID)
+	cat, err := s.cachedCategory(ctx, c.CategoryID)
 	if err != nil {
 		return err
 	}
