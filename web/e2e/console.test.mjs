@@ -5,15 +5,10 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { BASE, OUT, launchChromium } from './support/env.mjs'
 
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const BASE = (process.env.TONGXIN_E2E_URL ?? '').replace(/\/+$/, '')
 const USER = process.env.TONGXIN_E2E_USER || 'admin'
 const PASSWORD = process.env.TONGXIN_E2E_PASSWORD || 'admin-demo-2026'
-const OUT = path.resolve(WEB_DIR, process.env.TONGXIN_E2E_OUT || '../test-output/e2e')
-const CHROMIUM = process.env.TONGXIN_E2E_CHROMIUM || '/usr/bin/chromium'
 const WAIT = 30_000
 
 let browser
@@ -29,20 +24,7 @@ describe('web console', { timeout: 240_000 }, () => {
   before(async () => {
     if (!BASE) return
     fs.mkdirSync(OUT, { recursive: true })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
     context.setDefaultTimeout(WAIT)
     page = await context.newPage()

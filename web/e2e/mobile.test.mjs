@@ -9,13 +9,8 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { BASE, OUT, launchChromium } from './support/env.mjs'
 
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const BASE = (process.env.TONGXIN_E2E_URL ?? '').replace(/\/+$/, '')
-const OUT = path.resolve(WEB_DIR, process.env.TONGXIN_E2E_OUT || '../test-output/e2e')
-const CHROMIUM = process.env.TONGXIN_E2E_CHROMIUM || '/usr/bin/chromium'
 const PASSWORD = 'tongxin-demo-2026'
 const GRID = '370211001001001' // 海军路社区第1网格, the demo grid worker's grid
 const WAIT = 30_000
@@ -156,20 +151,7 @@ describe('phone apps (/m/)', { timeout: 300_000 }, () => {
   before(async () => {
     if (!BASE) return
     fs.mkdirSync(OUT, { recursive: true })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   })
 
   after(async () => {
