@@ -408,6 +408,19 @@ func (s *Store) Get(ctx context.Context, id int64) (Attachment, error) {
 	return a, err
 }
 
+// SHA256 is the staged file's content hash.
+func (st *Staged) SHA256() string { return st.sum }
+
+// Existing returns the attachment of a case with the same content, if any:
+// a retried upload (a phone that lost the answer) finds the first one.
+func (s *Store) Existing(ctx context.Context, caseID int64, sum string) (Attachment, bool, error) {
+	a, err := scan(s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM attachments WHERE case_id = ? AND sha256 = ? ORDER BY id LIMIT 1`, caseID, sum))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Attachment{}, false, nil
+	}
+	return a, err == nil, err
+}
+
 // listChunk keeps the IN list well below both engines' parameter limits.
 const listChunk = 500
 

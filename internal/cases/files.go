@@ -11,7 +11,9 @@ import (
 )
 
 // Attach stores a photo or file on a visible case (optionally on one of its
-// timeline steps) and notes it in the timeline, in one transaction. Anyone
+// timeline steps) and notes it in the timeline, in one transaction. The same
+// file sent again to the same case returns the first attachment, so an
+// upload retried by an app that lost the answer is stored once. Anyone
 // who can see a case may add evidence to it while it is open; closed cases
 // take none.
 func (s *Store) Attach(ctx context.Context, c *Case, eventID *int64, filename string, body io.Reader) (attach.Attachment, error) {
@@ -32,6 +34,9 @@ func (s *Store) Attach(ctx context.Context, c *Case, eventID *int64, filename st
 		return attach.Attachment{}, err
 	}
 	defer st.Discard()
+	if a, found, err := s.files.Existing(ctx, c.ID, st.SHA256()); err != nil || found {
+		return a, err
+	}
 	var a attach.Attachment
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error

@@ -437,6 +437,15 @@ func TestCaseAttachments(t *testing.T) {
 		if a.Width != 800 || a.ThumbnailURL == "" {
 			t.Fatalf("attachment: %s", r.body)
 		}
+		// The same photo sent again (a retry after a lost answer) is stored once.
+		again := gw.upload(fmt.Sprintf("/api/v1/cases/%d/attachments", c.ID), "现场.png", buf.Bytes())
+		var a2 struct {
+			ID int64 `json:"id"`
+		}
+		_ = json.Unmarshal(again.body, &a2)
+		if again.status != 201 || a2.ID != a.ID || e.count("attachments") != 1 {
+			t.Fatalf("retried upload: %d id %d vs %d, %d rows", again.status, a2.ID, a.ID, e.count("attachments"))
+		}
 		th := gw.do("GET", a.ThumbnailURL, nil)
 		if th.status != 200 || th.header.Get("Content-Type") != "image/jpeg" {
 			t.Fatalf("thumbnail: %d %s", th.status, th.header.Get("Content-Type"))

@@ -129,12 +129,32 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	go s.Areas.Locator().Watch(ctx, 30*time.Second)
+	go s.sweepFiles(ctx)
 	every := s.deps.Config.ScanEvery
 	if every > 0 {
 		log := s.deps.Logger
 		go s.Cases.Watch(access.System(ctx), every, s.Webhook, func(msg string, args ...any) { log.InfoContext(ctx, msg, args...) })
 	}
 	return nil
+}
+
+// sweepFiles removes, hourly, attachment files that no row refers to (left by
+// uploads whose transaction rolled back) once they are an hour old.
+func (s *Server) sweepFiles(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.Files.Sweep(ctx, time.Hour); err != nil && ctx.Err() == nil {
+				s.deps.Logger.WarnContext(ctx, "sweeping attachment files", "err", err)
+			} else if n > 0 {
+				s.deps.Logger.InfoContext(ctx, "swept unreferenced attachment files", "count", n)
+			}
+		}
+	}
 }
 
 // ReloadCalendar reads the working-time calendar again (after it changed).
