@@ -75,7 +75,7 @@ func Intake(ctx context.Context, cfg IntakeConfig, progress io.Writer) (IntakeRe
 		Config: server.Config{DataDir: dir}})
 	sys := access.System(ctx)
 	fmt.Fprintf(progress, "loading the demo district into %s …\n", d.Dialect())
-	ds, err := demo.LoadIfEmpty(sys, srv.Areas, srv.Auth, srv.Cases, d, demo.DefaultSeed)
+	ds, err := demo.LoadIfEmpty(sys, srv.Areas, srv.Auth, srv.Cases, srv.Registry, d, demo.DefaultSeed)
 	if err != nil || ds == nil {
 		return IntakeResult{}, fmt.Errorf("demo data (the database must be empty): %v", err)
 	}

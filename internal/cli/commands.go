@@ -61,7 +61,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	}
 	ctx = access.System(ctx)
 	srv := server.New(server.Deps{DB: h, Clock: clock.Real{}, Keys: keys, Config: server.Config{DataDir: d.dataDirectory()}})
-	ds, err := demo.LoadIfEmpty(ctx, srv.Areas, srv.Auth, srv.Cases, h, seed)
+	ds, err := demo.LoadIfEmpty(ctx, srv.Areas, srv.Auth, srv.Cases, srv.Registry, h, seed)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		Config: server.Config{DataDir: d.dataDirectory(), Jurisdiction: jurisdiction, Open311Area: open311Area, WebhookURL: hookURL, WebhookSecret: hookSecret, ScanEvery: scanEvery,
 			TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version}})
 	if loadDemo {
-		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, srv.Cases, h, seed)
+		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, srv.Cases, srv.Registry, h, seed)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tongxin/tongxin/internal/area"
 	"github.com/tongxin/tongxin/internal/auth"
 	"github.com/tongxin/tongxin/internal/cases"
 	"github.com/tongxin/tongxin/internal/geo"
 	"github.com/tongxin/tongxin/internal/platform/db"
+	"github.com/tongxin/tongxin/internal/registry"
 )
 
 // DefaultSeed is the seed `tongxin demo` and `serve --demo` use unless told.
@@ -19,7 +21,7 @@ const DefaultSeed = 1
 // LoadIfEmpty loads the demo dataset when the database has no areas yet; it
 // returns nil when there was something already. ctx must carry the system
 // principal.
-func LoadIfEmpty(ctx context.Context, areas *area.Store, users *auth.Store, cs *cases.Store, d *db.DB, seed int64) (*Dataset, error) {
+func LoadIfEmpty(ctx context.Context, areas *area.Store, users *auth.Store, cs *cases.Store, rg *registry.Store, d *db.DB, seed int64) (*Dataset, error) {
 	var n int
 	if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas`).Scan(&n); err != nil {
 		return nil, err
@@ -27,12 +29,12 @@ func LoadIfEmpty(ctx context.Context, areas *area.Store, users *auth.Store, cs *
 	if n > 0 {
 		return nil, nil
 	}
-	return Load(ctx, areas, users, cs, seed)
+	return Load(ctx, areas, users, cs, rg, seed)
 }
 
 // Load puts the dataset in through the same stores the API uses, so demo
 // data obeys every rule real data does.
-func Load(ctx context.Context, areas *area.Store, users *auth.Store, cs *cases.Store, seed int64) (*Dataset, error) {
+func Load(ctx context.Context, areas *area.Store, users *auth.Store, cs *cases.Store, rg *registry.Store, seed int64) (*Dataset, error) {
 	ds := Generate(seed)
 	if err := loadAreas(ctx, areas, ds); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
@@ -71,6 +73,9 @@ func Load(ctx context.Context, areas *area.Store, users *auth.Store, cs *cases.S
 	}
 	if err := loadCategories(ctx, cs, unitIDs); err != nil {
 		return nil, fmt.Errorf("case categories: %w", err)
+	}
+	if err := loadRegistry(ctx, rg, ds, seed, time.Now()); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
 	}
 	// An integration account for Open311 clients: a resident-like reporter
 	// for the whole district, with an API key shown once, at load.

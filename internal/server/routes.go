@@ -212,5 +212,31 @@ func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *wor
 		{Method: "PUT", Path: "/api/v1/registry/tags/{id}", Summary: "Change a tag (name, sort, active); codes never change", Tag: "registry", Perm: access.RegistryConfig, Request: registry.Tag{}, Response: registry.Tag{}, Handle: rg.SaveTag},
 		{Method: "GET", Path: "/api/v1/registry/stats/new-citizens", Summary: "Per community: new citizens living there, persons moved in within the last N days, rented houses with and without a registered occupant", Tag: "registry", Perm: access.RegistryRead,
 			Query: []Param{areaParam, {Name: "days", Type: "integer", Description: "recent = moved in within this many days (default 30)"}}, Response: registry.NewCitizenStats{}, Handle: rg.NewCitizenStats},
+		// Verification campaigns (摸排).
+		{Method: "GET", Path: "/api/v1/registry/campaigns", Summary: "Verification campaigns (摸排) overlapping the caller's scope, newest first", Tag: "registry", Perm: access.RegistryRead,
+			Query:    []Param{areaParam, {Name: "state", Type: "string", Description: "draft, active or closed"}, {Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer", Description: "keyset pagination"}},
+			Response: registry.CampaignPage{}, Handle: rg.ListCampaigns},
+		{Method: "POST", Path: "/api/v1/registry/campaigns", Summary: "Create a verification campaign over an area (registry:write over it) and a period", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewCampaign{}, Response: registry.Campaign{}, Status: http.StatusCreated, Handle: rg.CreateCampaign},
+		{Method: "GET", Path: "/api/v1/registry/campaigns/{id}", Summary: "A verification campaign", Tag: "registry", Perm: access.RegistryRead, Response: registry.Campaign{}, Handle: rg.GetCampaign},
+		{Method: "PATCH", Path: "/api/v1/registry/campaigns/{id}", Summary: "Change a campaign's name or period, or its state (draft → active → closed only; 409 otherwise)", Tag: "registry", Perm: access.RegistryWrite, Request: registry.CampaignPatch{}, Response: registry.Campaign{}, Handle: rg.UpdateCampaign},
+		{Method: "POST", Path: "/api/v1/registry/campaigns/{id}/visits", Summary: "Record a house visit; its corrections and new persons go into the registry through the verification channel in the same transaction (409 when the campaign is not active)", Tag: "registry", Perm: access.RegistryWrite, Request: registry.NewCampaignVisit{}, Response: registry.CampaignVisit{}, Status: http.StatusCreated, Handle: rg.RecordVisit},
+		{Method: "GET", Path: "/api/v1/registry/campaigns/{id}/houses/{house_id}/visits", Summary: "The visits of a house during a campaign: the current one first, then the earlier ones", Tag: "registry", Perm: access.RegistryRead, Response: registry.CampaignVisitList{}, Handle: rg.HouseVisits},
+		{Method: "GET", Path: "/api/v1/registry/campaigns/{id}/figures", Summary: "Coverage, accuracy, corrections, new persons, vacant and nobody-home counts for an area of the campaign, in total and per child area", Tag: "registry", Perm: access.RegistryRead,
+			Query: []Param{{Name: "area", Type: "string", Description: "area code inside the campaign's area (default: the campaign's area)"}}, Response: registry.CampaignReport{}, Handle: rg.CampaignFigures},
+		{Method: "GET", Path: "/api/v1/registry/campaigns/{id}/unvisited", Summary: "Houses of the campaign's area not yet visited, newest first", Tag: "registry", Perm: access.RegistryRead,
+			Query:    []Param{{Name: "area", Type: "string", Description: "area code inside the campaign's area"}, {Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer", Description: "keyset pagination"}},
+			Response: registry.HousePage{}, Handle: rg.Unvisited},
+
+		// Registry ledger import and export (xlsx/csv)
+		{Method: "GET", Path: "/api/v1/registry/import/template.xlsx", Summary: "The persons ledger template (xlsx, Chinese headers, sheet 说明 explains each column)", Tag: "registry", Perm: access.RegistryWrite, ContentType: registry.XLSXType, Handle: s.imports.Template},
+		{Method: "POST", Path: "/api/v1/registry/import", Summary: "Import a persons ledger (multipart: file .xlsx/.csv, mode all_or_nothing|valid_rows, area); 422 import_rejected with report_url when all_or_nothing meets invalid rows; 413 over the size limit", Tag: "registry", Perm: access.RegistryWrite,
+			Query:    []Param{{Name: "mode", Type: "string", Description: "all_or_nothing (default) or valid_rows"}, {Name: "area", Type: "string", Description: "microgrid for buildings not yet on record"}},
+			Response: registry.ImportResult{}, Handle: s.imports.Import},
+		{Method: "GET", Path: "/api/v1/registry/import/{id}/report.xlsx", Summary: "The error report of an import: the original rows with a reason column (the importing user, 24 hours)", Tag: "registry", Perm: access.RegistryWrite, ContentType: registry.XLSXType, Handle: s.imports.Report},
+		{Method: "GET", Path: "/api/v1/registry/persons/export.xlsx", Summary: "Export persons as xlsx (the persons list's filters); numbers masked unless reveal=true with registry:read_pii; audited", Tag: "registry", Perm: access.RegistryRead,
+			Query: []Param{areaParam, {Name: "name", Type: "string"}, {Name: "id_number", Type: "string"}, {Name: "phone", Type: "string"}, {Name: "address", Type: "string"}, {Name: "tag", Type: "string"},
+				{Name: "residence_type", Type: "string"}, {Name: "status", Type: "string"}, {Name: "household_id", Type: "integer"}, {Name: "moved_in_within_days", Type: "integer"},
+				{Name: "reveal", Type: "boolean", Description: "full ID and phone numbers (needs registry:read_pii)"}},
+			ContentType: registry.XLSXType, Handle: s.imports.Export},
 	}
 }

@@ -35,6 +35,7 @@ import (
 // Config is what the server needs from the command line.
 type Config struct {
 	DataDir         string // where attachments are kept (default ./data)
+	ImportMaxBytes  int64  // upload limit of a registry ledger import (default 512 MiB)
 	WebhookURL      string // where overdue (督办) events are POSTed; none: no webhook
 	WebhookSecret   string // HMAC-SHA256 key for the X-Tongxin-Signature header
 	ScanEvery       time.Duration
@@ -68,6 +69,7 @@ type Server struct {
 	calendar atomic.Pointer[worktime.Calendar]
 	handler  http.Handler
 	routes   []Route
+	imports  *registry.ImportHTTP
 	registry *prometheus.Registry
 }
 
@@ -97,6 +99,7 @@ func New(d Deps) *Server {
 	authHTTP := &auth.HTTP{Store: s.Auth, SecureCookie: d.Config.SecureCookies}
 	calendarHTTP := &worktime.HTTP{DB: d.DB, Clock: d.Clock, OnChange: func() { _ = s.ReloadCalendar(context.Background()) }}
 	open311HTTP := open311.New(s.Cases, s.Auth, d.DB, d.Clock, open311.Config{Jurisdiction: d.Config.Jurisdiction, DefaultArea: d.Config.Open311Area})
+	s.imports = &registry.ImportHTTP{Store: s.Registry, MaxBytes: d.Config.ImportMaxBytes, Dir: filepath.Join(d.Config.DataDir, "imports")}
 	s.routes = s.routeTable(authHTTP, &area.HTTP{Store: s.Areas}, &cases.HTTP{Store: s.Cases}, calendarHTTP, open311HTTP, &registry.HTTP{Store: s.Registry})
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {

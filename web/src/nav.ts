@@ -1,6 +1,6 @@
 import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
-import { Bell, DataBoard, Location, Memo, Share, Tickets } from '@element-plus/icons-vue'
+import { Bell, DataBoard, HomeFilled, Location, Memo, Share, Tickets, User, UserFilled } from '@element-plus/icons-vue'
 
 /**
  * The console's menu and its pages. To add a module (cases, registry …) add an
@@ -38,6 +38,30 @@ export const navItems: NavItem[] = [
     titleKey: 'nav.notifications',
     icon: Bell,
     component: () => import('@/views/cases/NotificationsView.vue'),
+  },
+  {
+    name: 'registry-buildings',
+    path: 'registry/buildings',
+    titleKey: 'nav.buildings',
+    icon: HomeFilled,
+    permission: 'registry:read',
+    component: () => import('@/views/registry/BuildingListView.vue'),
+  },
+  {
+    name: 'registry-persons',
+    path: 'registry/persons',
+    titleKey: 'nav.persons',
+    icon: User,
+    permission: 'registry:read',
+    component: () => import('@/views/registry/PersonSearchView.vue'),
+  },
+  {
+    name: 'registry-new-citizens',
+    path: 'registry/new-citizens',
+    titleKey: 'nav.newCitizens',
+    icon: UserFilled,
+    permission: 'registry:read',
+    component: () => import('@/views/registry/NewCitizensView.vue'),
   },
   {
     name: 'areas',

@@ -45,6 +45,19 @@ const routes: RouteRecordRaw[] = [
           anyPermission: ['cases:read', 'cases:handle', 'cases:dispatch'],
         },
       },
+      ...(
+        [
+          ['registry/buildings/:id(\\d+)', 'registry-building', 'registry.buildingTitle', 'registry-buildings', () => import('@/views/registry/BuildingView.vue')],
+          ['registry/houses/:id(\\d+)', 'registry-house', 'registry.houseTitle', 'registry-buildings', () => import('@/views/registry/HouseView.vue')],
+          ['registry/households/:id(\\d+)', 'registry-household', 'registry.fileTitle', 'registry-buildings', () => import('@/views/registry/HouseholdFileView.vue')],
+          ['registry/persons/:id(\\d+)', 'registry-person', 'registry.personTitle', 'registry-persons', () => import('@/views/registry/PersonView.vue')],
+        ] as const
+      ).map<RouteRecordRaw>(([path, name, titleKey, menu, view]) => ({
+        path,
+        name,
+        component: view,
+        meta: { titleKey, menu, permission: 'registry:read' },
+      })),
       {
         path: ':pathMatch(.*)*',
         name: 'not-found',

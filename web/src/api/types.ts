@@ -398,3 +398,205 @@ export interface NotificationList {
   items: AppNotification[]
   unread: number
 }
+
+// ---------------------------------------------------------------- registry (DESIGN §5.3)
+
+export type RegChannel = 'console' | 'app' | 'import' | 'verification'
+
+export interface RegBuilding {
+  id: number
+  area_code: string
+  area_name: string
+  name: string
+  address: string
+  lng: number | null
+  lat: number | null
+  floors: number
+  units: number
+  head_user_id: number | null
+  head_name: string
+  houses: number
+  created_at: string
+  updated_at: string
+}
+
+export interface RegHouse {
+  id: number
+  building_id: number
+  building_name: string
+  area_code: string
+  unit: string
+  floor: number | null
+  room: string
+  address: string
+  usage: string
+  floor_area: string
+  owner_name: string
+  households: number
+  occupants: number
+  created_at: string
+  updated_at: string
+}
+
+export interface RegHousehold {
+  id: number
+  house_id: number
+  house_address: string
+  area_code: string
+  household_type: string
+  head_person_id: number | null
+  head_name: string
+  members: number
+  note: string
+  created_at: string
+  closed_at: string | null
+  updated_at: string
+}
+
+export interface RegTagRef {
+  code: string
+  name: string
+}
+
+export interface RegTag {
+  id: number
+  code: string
+  name: string
+  name_en: string
+  active: boolean
+  sort: number
+}
+
+export interface RegPerson {
+  id: number
+  area_code: string
+  household_id: number | null
+  relationship: string
+  address: string
+  name: string
+  name_pinyin: string
+  name_initials: string
+  id_type: string
+  id_number_masked: string
+  gender: string
+  birth_date: string | null
+  phone_masked: string
+  ethnicity: string
+  residence_type: string
+  hukou_address: string
+  moved_in_on: string | null
+  status: string
+  origin: string
+  employer: string
+  tenancy: string
+  lease_ends_on: string | null
+  note: string
+  tags: RegTagRef[]
+  created_at: string
+  updated_at: string
+}
+
+export interface RegNewPerson {
+  name: string
+  id_type?: string
+  id_number?: string
+  phone?: string
+  residence_type: string
+  origin?: string
+  employer?: string
+  moved_in_on?: string
+  tenancy?: string
+  household_id?: number
+  relationship?: string
+  channel?: RegChannel
+}
+
+export interface RegMember {
+  person_id: number
+  name: string
+  relationship: string
+  joined_on: string
+  left_on: string | null
+  gender: string
+  birth_date: string | null
+  id_number_masked: string
+  phone_masked: string
+  residence_type: string
+  status: string
+}
+
+export interface RegChange {
+  id: number
+  entity: string
+  entity_id: number
+  field: string
+  from: string | null
+  to: string | null
+  actor_name: string
+  channel: RegChannel
+  at: string
+}
+
+export interface RegAppeal {
+  id: number
+  household_id: number
+  area_code: string
+  content: string
+  raised_on: string
+  status: string
+  case_id: number | null
+  case_state: string
+  created_at: string
+  updated_at: string
+}
+
+export interface RegVisit {
+  id: number
+  household_id: number
+  visited_on: string
+  visitor_name: string
+  note: string
+  channel: RegChannel
+  created_at: string
+}
+
+export interface RegHouseholdFile {
+  household: RegHousehold
+  house: RegHouse
+  building: RegBuilding
+  members: RegMember[]
+  appeals: RegAppeal[]
+  visits: RegVisit[]
+  history: RegChange[]
+}
+
+export interface RegPage<T> {
+  items: T[]
+  next_before_id: number | null
+}
+
+export interface RegRevealed {
+  id_number?: string
+  phone?: string
+}
+
+export interface RegCommunityFigures {
+  code: string
+  name: string
+  new_citizens: number
+  moved_in_recently: number
+  rented_houses: number
+  rented_unoccupied: number
+}
+
+export interface RegNewCitizenStats {
+  area: string
+  days: number
+  since: string
+  communities: RegCommunityFigures[]
+  total: RegCommunityFigures
+}
+
+export interface RegSearchResult extends RegPage<RegPerson> {
+  matched_by: string
+}

@@ -9,6 +9,10 @@ import CaseDetailView from './views/CaseDetailView.vue'
 import PortalReport from './views/portal/PortalReport.vue'
 import PortalAppeals from './views/portal/PortalAppeals.vue'
 import MeView from './views/MeView.vue'
+import GridBuildings from './views/grid/GridBuildings.vue'
+import GridBuilding from './views/grid/GridBuilding.vue'
+import GridHouse from './views/grid/GridHouse.vue'
+import GridNewCitizen from './views/grid/GridNewCitizen.vue'
 import UnsupportedView from './views/UnsupportedView.vue'
 import { loadSession } from './session'
 import { canUseApp, canUsePortal, landingFor, landingPath } from './lib/landing'
@@ -38,6 +42,7 @@ export const router = createRouter({
         { path: '', redirect: '/app/report' },
         { path: 'report', name: 'app-report', component: AppReport },
         { path: 'cases', name: 'app-cases', component: AppCases },
+        { path: 'grid', name: 'app-grid', component: GridBuildings },
         { path: 'me', name: 'app-me', component: MeView, props: { kind: 'app' } },
       ],
     },
@@ -46,6 +51,27 @@ export const router = createRouter({
       name: 'app-case',
       component: CaseDetailView,
       props: (r) => ({ id: Number(r.params.id), portal: false }),
+      meta: { area: 'app' },
+    },
+    {
+      path: '/app/grid/buildings/:id(\\d+)',
+      name: 'app-grid-building',
+      component: GridBuilding,
+      props: (r) => ({ id: Number(r.params.id) }),
+      meta: { area: 'app' },
+    },
+    {
+      path: '/app/grid/houses/:id(\\d+)',
+      name: 'app-grid-house',
+      component: GridHouse,
+      props: (r) => ({ id: Number(r.params.id) }),
+      meta: { area: 'app' },
+    },
+    {
+      path: '/app/grid/households/:id(\\d+)/new-citizen',
+      name: 'app-grid-new-citizen',
+      component: GridNewCitizen,
+      props: (r) => ({ householdId: Number(r.params.id) }),
       meta: { area: 'app' },
     },
     {

@@ -1,0 +1,762 @@
+package registry
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tongxin/tongxin/internal/access"
+	"github.com/tongxin/tongxin/internal/area"
+	"github.com/tongxin/tongxin/internal/platform/db"
+	"github.com/tongxin/tongxin/internal/platform/errs"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+)
+
+// ImportMode chooses what happens to the valid rows of a file with invalid
+// ones.
+type ImportMode string
+
+const (
+	ImportAllOrNothing ImportMode = "all_or_nothing" // any invalid row: nothing is stored
+	ImportValidRows    ImportMode = "valid_rows"     // valid rows go in, invalid rows are reported
+)
+
+// ImportOptions configure one import.
+type ImportOptions struct {
+	Mode ImportMode
+	// Area is the microgrid where buildings not yet on record are created;
+	// "" uses the caller's write scope when it is a single microgrid.
+	Area string
+	// ReportPath is where the error report (xlsx) is written when there are
+	// invalid rows; "" writes none.
+	ReportPath string
+	// BatchSize is the number of rows per transaction in valid_rows mode
+	// (default 1000).
+	BatchSize int
+	// Progress, when set, is called after every batch with the rows read.
+	Progress func(rows int)
+}
+
+// ImportResult is the outcome of an import.
+type ImportResult struct {
+	Mode      ImportMode `json:"mode"`
+	Rows      int        `json:"rows"`     // data rows read
+	Imported  int        `json:"imported"` // new persons stored
+	Updated   int        `json:"updated"`  // persons already on record, updated or linked
+	Invalid   int        `json:"invalid"`  // rows reported
+	Stored    bool       `json:"stored"`   // whether anything was stored
+	ReportURL string     `json:"report_url,omitempty"`
+	// Problems are the problems of the first invalid rows (at most 100).
+	Problems []RowReport `json:"problems,omitempty"`
+}
+
+// RowReport is an invalid row: its line in the file and its problems.
+type RowReport struct {
+	Line     int          `json:"line"`
+	Problems []RowProblem `json:"problems"`
+}
+
+// rowSource yields the rows of a ledger file.
+type rowSource interface {
+	next() ([]string, error) // io.EOF at the end
+	close() error
+}
+
+type csvSource struct {
+	r *csv.Reader
+	c io.Closer
+}
+
+func (s *csvSource) next() ([]string, error) { return s.r.Read() }
+func (s *csvSource) close() error {
+	if s.c != nil {
+		return s.c.Close()
+	}
+	return nil
+}
+
+// newCSVSource reads CSV in UTF-8 (with or without a BOM) or, when its
+// first 64 KiB are not valid UTF-8, GB18030 (a superset of GBK and GB2312,
+// as Excel saves "CSV" on Chinese Windows).
+func newCSVSource(r io.Reader) (*csvSource, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(64 << 10)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	var in io.Reader = br
+	if len(head) >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF {
+		_, _ = br.Discard(3)
+	} else if !validUTF8Prefix(head, len(head) == 64<<10) {
+		in = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	cr := csv.NewReader(in)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = false
+	return &csvSource{r: cr}, nil
+}
+
+// validUTF8Prefix tells whether b is UTF-8, allowing a rune cut at the end
+// when b is only the start of the input.
+func validUTF8Prefix(b []byte, cut bool) bool {
+	if cut {
+		for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
+			if utf8.Valid(b) {
+				return true
+			}
+			b = b[:len(b)-1]
+		}
+	}
+	return utf8.Valid(b)
+}
+
+type xlsxSource struct {
+	f    *excelize.File
+	rows *excelize.Rows
+}
+
+func (s *xlsxSource) next() ([]string, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
+	}
+	return s.rows.Columns()
+}
+
+func (s *xlsxSource) close() error {
+	_ = s.rows.Close()
+	return s.f.Close()
+}
+
+// newXLSXSource streams the first sheet of a workbook file: excelize keeps
+// large worksheets in temporary files rather than in memory.
+func newXLSXSource(path string) (*xlsxSource, error) {
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return nil, errs.Field("file", "format", "the file is not a readable xlsx workbook", "文件不是可读取的 xlsx 工作簿")
+	}
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		f.Close()
+		return nil, errs.Field("file", "format", "the workbook has no sheet", "工作簿中没有工作表")
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &xlsxSource{f: f, rows: rows}, nil
+}
+
+// LedgerFormat is the format of a ledger file by its name: "csv" or "xlsx".
+func LedgerFormat(name string) (string, error) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".txt":
+		return "csv", nil
+	case ".xlsx", ".xlsm":
+		return "xlsx", nil
+	}
+	return "", errs.Field("file", "format", "the file must be .xlsx or .csv", "文件须为 .xlsx 或 .csv 格式")
+}
+
+// ImportFile imports a persons ledger file (csv or xlsx by its name) with
+// the scope of the principal in ctx. counted, when set, wraps the file
+// reader of a CSV (for a progress bar by bytes).
+func (s *Store) ImportFile(ctx context.Context, path, name string, opts ImportOptions, counted func(io.Reader) io.Reader) (ImportResult, error) {
+	format, err := LedgerFormat(name)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	var src rowSource
+	if format == "xlsx" {
+		x, err := newXLSXSource(path)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		src = x
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		var r io.Reader = f
+		if counted != nil {
+			r = counted(f)
+		}
+		c, err := newCSVSource(r)
+		if err != nil {
+			f.Close()
+			return ImportResult{}, err
+		}
+		c.c = f
+		src = c
+	}
+	defer src.close()
+	return s.importRows(ctx, src, opts)
+}
+
+// ImportCSV imports a CSV ledger from a reader.
+func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) (ImportResult, error) {
+	c, err := newCSVSource(r)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return s.importRows(ctx, c, opts)
+}
+
+// errRollback ends the transaction of an all-or-nothing import with invalid
+// rows.
+var errRollback = errors.New("registry: import rolled back")
+
+func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOptions) (ImportResult, error) {
+	if opts.Mode == "" {
+		opts.Mode = ImportAllOrNothing
+	}
+	res := ImportResult{Mode: opts.Mode}
+	if opts.Mode != ImportAllOrNothing && opts.Mode != ImportValidRows {
+		return res, errs.Field("mode", "enum", "mode must be all_or_nothing or valid_rows", "mode 须为 all_or_nothing 或 valid_rows")
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	p := access.From(ctx)
+	if !p.Can(access.RegistryWrite) {
+		return res, errs.E(errs.Forbidden, "forbidden", "you may not change the registry", "您无权修改实有人口/房屋信息")
+	}
+	st, err := s.newImportState(ctx, p, opts.Area)
+	if err != nil {
+		return res, err
+	}
+	// The header: the first non-empty row.
+	var header ledgerHeader
+	line := 0
+	for {
+		raw, err := src.next()
+		line++
+		if err == io.EOF {
+			return res, errs.Field("file", "empty", "the file has no header row", "文件没有表头行")
+		}
+		if err != nil {
+			return res, readError(err)
+		}
+		if blank(raw) {
+			continue
+		}
+		var missing []string
+		header, missing = parseLedgerHeader(raw)
+		if len(missing) > 0 {
+			e := errs.E(errs.Invalid, "missing_columns", "the file lacks the required columns: "+strings.Join(missing, ", "), "文件缺少必需的列："+strings.Join(missing, "、"))
+			e.Fields = []errs.FieldError{{Field: "file", Rule: "columns", Detail: "missing columns: " + strings.Join(missing, ", "), DetailZH: "缺少列：" + strings.Join(missing, "、")}}
+			e.Extra = map[string]any{"missing_columns": missing}
+			return res, e
+		}
+		break
+	}
+	var rep *reportWriter
+	if opts.ReportPath != "" {
+		rep = &reportWriter{path: opts.ReportPath, header: header.raw}
+		defer rep.discard()
+	}
+	today := today(s.clock.Now())
+	eof := false
+	// batch reads and writes up to n rows in tx.
+	var rowsOf func(tx *db.Tx, n int) error
+	batch := func(tx *db.Tx, n int) error {
+		if err := st.begin(ctx, tx); err != nil {
+			return err
+		}
+		if err := rowsOf(tx, n); err != nil {
+			return err
+		}
+		return st.flush(ctx, tx)
+	}
+	rowsOf = func(tx *db.Tx, n int) error {
+		for i := 0; n <= 0 || i < n; i++ {
+			raw, err := src.next()
+			if err == io.EOF {
+				eof = true
+				return nil
+			}
+			line++
+			if err != nil {
+				return readError(err)
+			}
+			if blank(raw) {
+				continue
+			}
+			res.Rows++
+			row, problems := parseLedgerRow(header, raw, today)
+			updated := false
+			if len(problems) == 0 {
+				updated, problems, err = st.write(ctx, tx, row)
+				if err != nil {
+					return fmt.Errorf("line %d: %w", line, err)
+				}
+			}
+			if len(problems) > 0 {
+				res.Invalid++
+				if len(res.Problems) < 100 {
+					res.Problems = append(res.Problems, RowReport{Line: line, Problems: problems})
+				}
+				if rep != nil {
+					if err := rep.add(line, raw, problems); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if updated {
+				res.Updated++
+			} else {
+				res.Imported++
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		return nil
+	}
+	if opts.Mode == ImportAllOrNothing {
+		// One transaction: every row is checked against the database as it
+		// would be stored (duplicates within the file included), and all of
+		// it is rolled back when one row is invalid.
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			for !eof {
+				if err := batch(tx, opts.BatchSize); err != nil {
+					return err
+				}
+				if opts.Progress != nil {
+					opts.Progress(res.Rows)
+				}
+			}
+			if res.Invalid > 0 {
+				return errRollback
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errRollback) {
+			return res, err
+		}
+		res.Stored = err == nil && res.Imported+res.Updated > 0
+		if res.Invalid > 0 {
+			res.Imported, res.Updated = 0, 0
+		}
+	} else {
+		for !eof {
+			before := res.Imported + res.Updated
+			if err := s.db.InTx(ctx, func(tx *db.Tx) error { return batch(tx, opts.BatchSize) }); err != nil {
+				st.reset()
+				return res, err
+			}
+			if res.Imported+res.Updated > before {
+				res.Stored = true
+			}
+			if opts.Progress != nil {
+				opts.Progress(res.Rows)
+			}
+		}
+	}
+	if rep != nil && res.Invalid > 0 {
+		if err := rep.save(); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func readError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return errs.Field("file", "csv", fmt.Sprintf("the CSV cannot be read at line %d: %v", pe.Line, pe.Err), fmt.Sprintf("CSV 文件第 %d 行无法读取：%v", pe.Line, pe.Err))
+	}
+	return err
+}
+
+func blank(raw []string) bool {
+	for _, c := range raw {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// importState resolves buildings, houses and households once per import.
+type importState struct {
+	s         *Store
+	p         *access.Principal
+	area      string
+	a         actor
+	buildings map[string]*bldRef
+	houses    map[houseKey]*houseRef
+	tags      map[string]int64
+	hist      []any // buffered registry_history rows, 10 values each
+}
+
+const histCols = 10
+
+// record buffers the history rows of one record; flush writes them.
+func (st *importState) record(entity string, id int64, areaCode string, d diff) {
+	for _, c := range d {
+		st.hist = append(st.hist, areaCode, entity, id, c.field, c.from, c.to, st.a.userID, st.a.name, string(st.a.channel), db.Millis(st.a.at))
+	}
+}
+
+// flush writes the buffered history with multi-row inserts.
+func (st *importState) flush(ctx context.Context, tx *db.Tx) error {
+	const perInsert = 200
+	for len(st.hist) > 0 {
+		n := min(len(st.hist)/histCols, perInsert)
+		args := st.hist[:n*histCols]
+		q := `INSERT INTO registry_history (area_code, entity, entity_id, field, from_value, to_value, actor_user_id, actor_name, channel, at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		st.hist = st.hist[n*histCols:]
+	}
+	st.hist = st.hist[:0]
+	return nil
+}
+
+type bldRef struct {
+	id              int64
+	area, addr, nm  string
+	outside, noArea bool
+}
+
+type houseKey struct {
+	building   int64
+	unit, room string
+}
+
+type houseRef struct {
+	id, household int64
+	area          string
+	head          int64
+}
+
+func (s *Store) newImportState(ctx context.Context, p *access.Principal, areaCode string) (*importState, error) {
+	areaCode = compact(areaCode)
+	if areaCode == "" {
+		if sc := p.ScopeFor(access.RegistryWrite); !sc.All && len(sc.Prefixes) == 1 && len(sc.Prefixes[0]) == area.Microgrid.Width() {
+			areaCode = sc.Prefixes[0]
+		}
+	}
+	if areaCode != "" {
+		if err := s.checkMicrogrid(ctx, s.db, p, areaCode); err != nil {
+			return nil, err
+		}
+	}
+	st := &importState{s: s, p: p, area: areaCode, tags: map[string]int64{}}
+	st.reset()
+	rows, err := s.db.QueryContext(ctx, `SELECT id, code, name FROM tags WHERE active = 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var code, name string
+		if err := rows.Scan(&id, &code, &name); err != nil {
+			return nil, err
+		}
+		st.tags[code], st.tags[compact(name)] = id, id
+	}
+	return st, rows.Err()
+}
+
+// reset forgets the caches (after a rolled-back transaction).
+func (st *importState) reset() {
+	st.buildings = map[string]*bldRef{}
+	st.houses = map[houseKey]*houseRef{}
+	st.hist = st.hist[:0]
+}
+
+func (st *importState) begin(ctx context.Context, tx *db.Tx) error {
+	a, err := st.s.actor(ctx, tx, ChannelImport)
+	st.a = a
+	return err
+}
+
+func scopeProblem(what string) []RowProblem {
+	return []RowProblem{{Column: "楼栋地址", Rule: "scope", Detail: what + " lies outside your area", DetailZH: what + "不在您的管辖范围内"}}
+}
+
+// building finds a building by address (or address and name) where the
+// caller may write; it is created later, when the row is written.
+func (st *importState) building(ctx context.Context, tx *db.Tx, addr string) (*bldRef, error) {
+	if b, ok := st.buildings[addr]; ok {
+		return b, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, area_code, address, name FROM buildings WHERE address = ? OR address || name = ? ORDER BY id`, addr, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	b := &bldRef{addr: addr}
+	found := false
+	for rows.Next() {
+		var c bldRef
+		if err := rows.Scan(&c.id, &c.area, &c.addr, &c.nm); err != nil {
+			return nil, err
+		}
+		found = true
+		if st.p.CanAt(access.RegistryWrite, c.area) {
+			*b = c
+			break
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if found && b.id == 0 {
+		b.outside = true
+	}
+	if !found && st.area == "" {
+		b.noArea = true
+	}
+	st.buildings[addr] = b
+	return b, nil
+}
+
+func (st *importState) house(ctx context.Context, tx *db.Tx, b *bldRef, r ledgerRow) (*houseRef, error) {
+	k := houseKey{b.id, r.Unit, r.Room}
+	if h, ok := st.houses[k]; ok {
+		return h, nil
+	}
+	if b.id == 0 {
+		return &houseRef{}, nil
+	}
+	h := &houseRef{}
+	err := tx.QueryRowContext(ctx, `SELECT id, area_code FROM houses WHERE building_id = ? AND unit = ? AND room = ?`, b.id, r.Unit, r.Room).Scan(&h.id, &h.area)
+	if isNoRows(err) {
+		return h, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var head sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT id, head_person_id FROM households WHERE house_id = ? AND closed_at IS NULL ORDER BY id LIMIT 1`, h.id).Scan(&h.household, &head)
+	if err != nil && !isNoRows(err) {
+		return nil, err
+	}
+	h.head = head.Int64
+	st.houses[k] = h
+	return h, nil
+}
+
+// existing is what the import needs of a person already on record.
+type existing struct {
+	id                                  int64
+	area, name, phoneIndex, phoneMasked string
+	ethnicity, residence, hukou, origin string
+	movedIn                             sql.NullString
+	status                              string
+	household                           sql.NullInt64
+}
+
+// write stores one valid row: building, house and household as needed, the
+// person (new, or the one on record with this ID number, updated) and their
+// membership. It reports rather than stores what the caller may not do.
+func (st *importState) write(ctx context.Context, tx *db.Tx, r ledgerRow) (updated bool, problems []RowProblem, err error) {
+	b, err := st.building(ctx, tx, r.BuildingAddress)
+	if err != nil {
+		return false, nil, err
+	}
+	if b.outside {
+		return false, scopeProblem("building " + r.BuildingAddress), nil
+	}
+	if b.noArea && b.id == 0 {
+		return false, []RowProblem{{Column: "楼栋地址", Rule: "area", Detail: "building " + r.BuildingAddress + " is not on record; choose the microgrid (area) where new buildings go",
+			DetailZH: "楼栋 " + r.BuildingAddress + " 尚未登记，请选择新建楼栋所在的微网格（area）"}}, nil
+	}
+	h, err := st.house(ctx, tx, b, r)
+	if err != nil {
+		return false, nil, err
+	}
+	seal, err := st.s.sealID(r.ID.typ, r.ID.number)
+	if err != nil {
+		return false, nil, err
+	}
+	var cur existing
+	err = tx.QueryRowContext(ctx, `SELECT id, area_code, name, COALESCE(phone_index, ''), phone_masked, ethnicity, residence_type, hukou_address, origin, moved_in_on, status, household_id
+		FROM persons WHERE id_index = ?`, seal.index).Scan(&cur.id, &cur.area, &cur.name, &cur.phoneIndex, &cur.phoneMasked, &cur.ethnicity, &cur.residence, &cur.hukou, &cur.origin, &cur.movedIn, &cur.status, &cur.household)
+	if err != nil && !isNoRows(err) {
+		return false, nil, err
+	}
+	if cur.id != 0 {
+		if !st.p.CanAt(access.RegistryWrite, cur.area) {
+			community := cur.area[:min(len(cur.area), 12)]
+			return false, []RowProblem{{Column: "证件号码", Rule: "unique", Detail: "a person with this ID number is registered in community " + community + "; the record moves here once they move out there",
+				DetailZH: "该证件号码已在社区 " + community + " 登记，须由原社区办理迁出后再迁入"}}, nil
+		}
+		if cur.status == "deceased" {
+			return false, []RowProblem{{Column: "证件号码", Rule: "status", Detail: "the person with this ID number is recorded as deceased", DetailZH: "该证件号码的人员已登记为死亡"}}, nil
+		}
+		if cur.household.Valid && cur.household.Int64 != h.household {
+			return false, []RowProblem{{Column: "楼栋地址", Rule: "one_household", Detail: fmt.Sprintf("%s (person %d) already belongs to another household; record the move out of it first", cur.name, cur.id),
+				DetailZH: fmt.Sprintf("%s（人员 %d）已在其他户中，请先办理迁出", cur.name, cur.id)}}, nil
+		}
+	}
+	joining := !cur.household.Valid
+	if joining && r.Relationship == "head" && h.head != 0 && h.head != cur.id {
+		return false, []RowProblem{{Column: "与户主关系", Rule: "one_head", Detail: "the household already has a head", DetailZH: "该户已有户主，一户只能有一名户主"}}, nil
+	}
+	var tagIDs []int64
+	for _, t := range r.Tags {
+		id, ok := st.tags[compact(t)]
+		if !ok {
+			return false, []RowProblem{{Column: "标签(用、分隔)", Rule: "exists", Detail: "unknown tag " + t, DetailZH: "标签 " + t + " 不存在"}}, nil
+		}
+		tagIDs = append(tagIDs, id)
+	}
+	// Everything checked: write.
+	now := db.Millis(st.a.at)
+	if b.id == 0 {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO buildings (area_code, name, address, floors, units, created_at, updated_at) VALUES (?, '', ?, 0, 0, ?, ?) RETURNING id`,
+			st.area, r.BuildingAddress, now, now).Scan(&b.id); err != nil {
+			return false, nil, err
+		}
+		b.area = st.area
+		st.record("building", b.id, b.area, diff{{field: "created", to: &b.addr}})
+		st.houses[houseKey{b.id, r.Unit, r.Room}] = h
+	}
+	if h.id == 0 {
+		addr := composeAddress(Building{Address: b.addr, Name: b.nm}, r.Unit, r.Room)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO houses (building_id, area_code, unit, floor, room, address, usage, owner_name, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?) RETURNING id`, b.id, b.area, r.Unit, r.Floor, r.Room, addr, r.Usage, now, now).Scan(&h.id); err != nil {
+			return false, nil, err
+		}
+		h.area = b.area
+		if err := indexAddress(ctx, tx, h.id, h.area, addr); err != nil {
+			return false, nil, err
+		}
+		st.record("house", h.id, h.area, diff{{field: "created", to: &addr}})
+		st.houses[houseKey{b.id, r.Unit, r.Room}] = h
+	}
+	if h.household == 0 {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO households (house_id, area_code, household_type, note, created_at, updated_at) VALUES (?, ?, 'family', '', ?, ?) RETURNING id`,
+			h.id, h.area, now, now).Scan(&h.household); err != nil {
+			return false, nil, err
+		}
+		label := r.BuildingAddress + " " + r.Unit + " " + r.Room
+		st.record("household", h.household, h.area, diff{{field: "created", to: &label}})
+	}
+	phone, err := st.s.sealPhone(r.Phone)
+	if err != nil {
+		return false, nil, err
+	}
+	origin := ""
+	if r.ResidenceType == "new_citizen" {
+		origin = r.HukouAddress
+	}
+	personID := cur.id
+	var d diff
+	if cur.id == 0 {
+		full, initials := namePinyin(r.Name)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO persons (area_code, household_id, name, name_pinyin, name_initials, id_type, id_enc, id_index, id_masked, gender, birth_date,
+			phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, status, origin, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'living', ?, ?, ?) RETURNING id`,
+			h.area, h.household, r.Name, full, initials, r.ID.typ, seal.enc, argOf(seal.index), seal.masked, r.ID.gender, argOf(r.ID.birth),
+			phone.enc, argOf(phone.index), phone.masked, r.Ethnicity, r.ResidenceType, r.HukouAddress, argOf(r.MovedInOn), origin, now, now).Scan(&personID); err != nil {
+			return false, nil, err
+		}
+		label := fmt.Sprintf("%s %s（户 #%d，%s）", r.Name, seal.masked, h.household, Relationships.Label(r.Relationship))
+		d = diff{{field: "created", to: &label}}
+	} else {
+		updated = true
+		next := cur
+		set := func(field string, dst *string, to string) {
+			if to != "" && to != *dst {
+				d.str(field, *dst, to)
+				*dst = to
+			}
+		}
+		set("name", &next.name, r.Name)
+		set("ethnicity", &next.ethnicity, r.Ethnicity)
+		set("residence_type", &next.residence, r.ResidenceType)
+		set("hukou_address", &next.hukou, r.HukouAddress)
+		set("origin", &next.origin, origin)
+		if r.MovedInOn != "" && (!cur.movedIn.Valid || cur.movedIn.String != r.MovedInOn) {
+			d.add("moved_in_on", nullStr(cur.movedIn), &r.MovedInOn)
+			next.movedIn = sql.NullString{String: r.MovedInOn, Valid: true}
+		}
+		phoneArgs := []any{cur.phoneIndex} // unchanged: a no-op assignment below
+		phoneSQL := `phone_index = phone_index`
+		if phone.index != "" && phone.index != cur.phoneIndex {
+			d.str("phone", cur.phoneMasked, phone.masked)
+			phoneSQL, phoneArgs = `phone_enc = ?, phone_index = ?, phone_masked = ?`, []any{phone.enc, phone.index, phone.masked}
+		}
+		if joining {
+			d.add("household_id", nil, idStr(&h.household))
+			d.str("relationship", "", r.Relationship)
+			d.str("area_code", cur.area, h.area)
+			d.str("status", cur.status, "living")
+		}
+		if len(d) > 0 {
+			full, initials := namePinyin(next.name)
+			args := []any{next.name, full, initials, next.ethnicity, next.residence, next.hukou, next.origin, nullStr(next.movedIn), h.area, h.household, now}
+			q := `UPDATE persons SET name = ?, name_pinyin = ?, name_initials = ?, ethnicity = ?, residence_type = ?, hukou_address = ?, origin = ?, moved_in_on = ?,
+				area_code = ?, household_id = ?, status = 'living', updated_at = ?, ` + phoneSQL + ` WHERE id = ?`
+			if phoneSQL == `phone_index = phone_index` {
+				phoneArgs = nil
+			}
+			if _, err := tx.ExecContext(ctx, q, append(append(args, phoneArgs...), cur.id)...); err != nil {
+				return false, nil, err
+			}
+			if joining && cur.area != h.area {
+				if _, err := tx.ExecContext(ctx, `UPDATE person_tags SET area_code = ? WHERE person_id = ?`, h.area, cur.id); err != nil {
+					return false, nil, err
+				}
+			}
+		}
+	}
+	if joining {
+		joined := r.MovedInOn
+		if joined == "" {
+			joined = today(st.a.at)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO household_members (household_id, person_id, area_code, relationship, joined_on, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			h.household, personID, h.area, r.Relationship, joined, now); err != nil {
+			return false, nil, err
+		}
+		hd := diff{{field: "member", to: memberLabel(r.Name, personID, r.Relationship)}}
+		if r.Relationship == "head" {
+			if _, err := tx.ExecContext(ctx, `UPDATE households SET head_person_id = ?, updated_at = ? WHERE id = ?`, personID, now, h.household); err != nil {
+				return false, nil, err
+			}
+			h.head = personID
+			hd.add("head_person_id", nil, idStr(&personID))
+		}
+		st.record("household", h.household, h.area, hd)
+	}
+	var added []string
+	for i, t := range tagIDs {
+		res, err := tx.ExecContext(ctx, `INSERT INTO person_tags (person_id, tag_id, area_code, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, personID, t, h.area, now)
+		if err != nil {
+			return false, nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			added = append(added, r.Tags[i])
+		}
+	}
+	if len(added) > 0 {
+		d.str("tags", "", strings.Join(added, "、"))
+	}
+	st.record("person", personID, h.area, d)
+	return updated, nil, nil
+}

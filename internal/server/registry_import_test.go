@@ -1,0 +1,371 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tongxin/tongxin/internal/auth"
+	"github.com/tongxin/tongxin/internal/registry"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+const ledgerHeader = "楼栋地址,单元,楼层,房号,房屋用途,姓名,证件类型,证件号码,联系电话,民族,居住类型,户籍地,迁入日期,与户主关系,标签(用、分隔)\n"
+
+// importResult is the answer of an import, 200 or the 422 problem.
+type importResult struct {
+	Rows      int    `json:"rows"`
+	Imported  int    `json:"imported"`
+	Updated   int    `json:"updated"`
+	Invalid   int    `json:"invalid"`
+	ReportURL string `json:"report_url"`
+	Code      string `json:"code"`
+	Detail    string `json:"detail"`
+}
+
+func importLedger(t *testing.T, c *client, name string, data []byte, query string) (response, importResult) {
+	t.Helper()
+	r := c.upload("/api/v1/registry/import?"+query, name, data)
+	var res importResult
+	_ = json.Unmarshal(r.body, &res)
+	return r, res
+}
+
+// xlsxRows reads the first sheet of a workbook.
+func xlsxRows(t *testing.T, body []byte) [][]string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("not an xlsx: %v", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func (e *env) persons() int { return e.count("persons") }
+
+func TestRegistryImportTemplateRoundTrip(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		gw := e.login("gw11")
+		r := gw.do("GET", "/api/v1/registry/import/template.xlsx", nil)
+		if r.status != 200 || r.header.Get("Content-Type") != registry.XLSXType {
+			t.Fatalf("template: %d %s", r.status, r.header.Get("Content-Type"))
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheets := f.GetSheetList()
+		if len(sheets) != 2 || sheets[1] != "说明" {
+			t.Fatalf("sheets %v", sheets)
+		}
+		head, _ := f.GetRows(sheets[0])
+		if len(head) != 1 || strings.Join(head[0], ",")+"\n" != ledgerHeader {
+			t.Fatalf("header %v", head)
+		}
+		help, _ := f.GetRows("说明")
+		if len(help) < len(registry.LedgerColumns)+1 || help[1][0] != "楼栋地址" || help[1][1] != "必需" {
+			t.Fatalf("help sheet %v", help[:2])
+		}
+		// Fill the template as a grid worker would, and import it.
+		id1, id2 := citizenID("37021119800101123"), citizenID("37021119820304124")
+		rows := [][]any{
+			{"幸福路12号", "2", "3", "302", "自住", "张三", "居民身份证", id1, "13812345678", "汉", "户籍人口", "山东省青岛市", "2020/5/1", "户主", "党员"},
+			{"幸福路12号", "2", "3", "302", "自住", "李梅", "", id2, "", "汉族", "常住", "", "", "配偶", ""},
+		}
+		for i, row := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+2)
+			if err := f.SetSheetRow(sheets[0], cell, &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		r, res := importLedger(t, gw, "台账.xlsx", buf.Bytes(), "area="+mg111)
+		if r.status != 200 || res.Rows != 2 || res.Imported != 2 || res.Invalid != 0 || res.ReportURL != "" {
+			t.Fatalf("import: %d %s", r.status, r.body)
+		}
+		var page registry.PersonPage
+		gw.mustDo("GET", "/api/v1/registry/persons?id_number="+id1, nil, 200, &page)
+		if len(page.Items) != 1 || page.Items[0].Relationship != "head" || page.Items[0].Address != "幸福路12号2单元302室" ||
+			len(page.Items[0].Tags) != 1 || page.Items[0].MovedInOn == nil || *page.Items[0].MovedInOn != "2020-05-01" {
+			t.Fatalf("imported person %+v", page.Items)
+		}
+		hh := *page.Items[0].HouseholdID
+		var got registry.Household
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/households/%d", hh), nil, 200, &got)
+		if got.Members != 2 || got.HeadName != "张三" {
+			t.Fatalf("household %+v", got)
+		}
+		var n int
+		if err := e.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM registry_history WHERE channel = 'import'`).Scan(&n); err != nil || n == 0 {
+			t.Fatalf("history on channel import: %d %v", n, err)
+		}
+	})
+}
+
+func TestRegistryImportModes(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		gw := e.login("gw11")
+		good1, good2 := citizenID("37021119800101123"), citizenID("37021119900202133")
+		csv := ledgerHeader +
+			"幸福路12号,1,1,101,出租,王一," + "," + good1 + ",,,户籍,,,户主,\n" +
+			"幸福路12号,1,1,101,出租,王二,," + wrongCheck(good2) + ",,,户籍,,,子女,\n" + // check digit
+			"幸福路12号,1,1,102,出租,王三,," + citizenID("37021119900230133") + ",,,户籍,,,,\n" + // 30 February
+			"幸福路12号,1,1,103,出租,,," + good2 + ",,,户籍,,,,\n" + // no name
+			"幸福路12号,1,1,104,出租,王五,," + citizenID("37021119850505155") + ",,,游客,,,,\n" + // residence type
+			"幸福路12号,1,1,105,出租,王六,," + good2 + ",,,户籍,,,,\n"
+		before := e.persons()
+		r, res := importLedger(t, gw, "ledger.csv", []byte(csv), "area="+mg111)
+		if r.status != 422 || res.Code != "import_rejected" || res.Rows != 6 || res.Invalid != 4 || res.ReportURL == "" {
+			t.Fatalf("all_or_nothing: %d %s", r.status, r.body)
+		}
+		if e.persons() != before || e.count("buildings") != 0 || e.count("houses") != 0 {
+			t.Fatal("all_or_nothing stored something")
+		}
+		rep := gw.do("GET", res.ReportURL, nil)
+		if rep.status != 200 {
+			t.Fatalf("report: %d %s", rep.status, rep.body)
+		}
+		rows := xlsxRows(t, rep.body)
+		if len(rows) != 5 || rows[0][0] != "行号 / line" || rows[0][16] != "错误原因 / reason" {
+			t.Fatalf("report rows %v", rows)
+		}
+		want := map[string][]string{"3": {"【证件号码】", "check_digit"}, "4": {"【证件号码】", "birth"}, "5": {"【姓名】", "required"}, "6": {"【居住类型】", "enum"}}
+		for _, row := range rows[1:] {
+			w, ok := want[row[0]]
+			if !ok {
+				t.Fatalf("unexpected line %v", row)
+			}
+			for _, s := range w {
+				if !strings.Contains(row[16], s) {
+					t.Errorf("line %s reason %q lacks %q", row[0], row[16], s)
+				}
+			}
+			if row[6] == "" && row[0] != "5" { // the original name is kept
+				t.Errorf("original row lost: %v", row)
+			}
+		}
+		// Another user cannot fetch the report.
+		if r := e.login("sec1").do("GET", res.ReportURL, nil); r.status != 404 {
+			t.Fatalf("report of another user: %d", r.status)
+		}
+
+		r, res = importLedger(t, gw, "ledger.csv", []byte(csv), "area="+mg111+"&mode=valid_rows")
+		if r.status != 200 || res.Rows != 6 || res.Imported != 2 || res.Invalid != 4 || res.ReportURL == "" {
+			t.Fatalf("valid_rows: %d %s", r.status, r.body)
+		}
+		if e.persons() != before+2 {
+			t.Fatalf("persons %d, want %d", e.persons(), before+2)
+		}
+		if rows := xlsxRows(t, gw.do("GET", res.ReportURL, nil).body); len(rows) != 5 {
+			t.Fatalf("valid_rows report %v", rows)
+		}
+		// Bad mode.
+		if r, _ := importLedger(t, gw, "ledger.csv", []byte(csv), "mode=some"); r.status != 422 || !r.problem(t).hasField("mode", "enum") {
+			t.Fatalf("bad mode: %d %s", r.status, r.body)
+		}
+	})
+}
+
+func TestRegistryImportCleaning(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		gw := e.login("gw11")
+		x := idEndingX(t, "37021119750607")
+		fullWidth := func(s string) string {
+			var b strings.Builder
+			for _, r := range s {
+				if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' {
+					r += 0xFEE0
+				}
+				b.WriteRune(r)
+			}
+			return b.String()
+		}
+		legacy15 := "370211800101123" // 1980-01-01
+		legacy18 := citizenID("37021119800101123")
+		gb := ledgerHeader +
+			"  幸福路１２号 ,１,２,２０１,自住,  赵  一 ,身份证," + fullWidth(x[:17]) + "x,１３８１２３４５６７８,汉,户籍,青岛,2024年3月5日,户主,\n" +
+			"幸福路12号,1,2,201,自住,赵二,," + legacy15 + ",,,新市民,河南省,20240306,配偶,60岁以上老人、党员\n"
+		enc, err := simplifiedchinese.GB18030.NewEncoder().String(gb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, res := importLedger(t, gw, "gbk.csv", []byte(enc), "area="+mg111)
+		if r.status != 200 || res.Imported != 2 {
+			t.Fatalf("GB18030 csv: %d %s", r.status, r.body)
+		}
+		f := newRegFixture(e)
+		if got := f.names(gw, "/api/v1/registry/persons?id_number="+x); len(got) != 1 || got[0] != "赵 一" {
+			t.Fatalf("full-width / lower-case x: %v", got)
+		}
+		var page registry.PersonPage
+		gw.mustDo("GET", "/api/v1/registry/persons?id_number="+legacy18, nil, 200, &page)
+		if len(page.Items) != 1 || page.Items[0].Name != "赵二" || page.Items[0].IDNumberMasked != legacy18[:6]+"********"+legacy18[14:] ||
+			page.Items[0].Origin != "河南省" || page.Items[0].Address != "幸福路12号1单元201室" {
+			t.Fatalf("15-digit ID: %+v", page.Items)
+		}
+		// UTF-8 with a BOM.
+		bom := "\uFEFF" + ledgerHeader + "幸福路12号,1,2,202,出租,钱三,," + citizenID("37021119900303133") + ",,,常住人口,,,户主,\n"
+		if r, res := importLedger(t, gw, "bom.csv", []byte(bom), "area="+mg111); r.status != 200 || res.Imported != 1 {
+			t.Fatalf("BOM csv: %d %s", r.status, r.body)
+		}
+		if e.count("buildings") != 1 {
+			t.Fatalf("buildings %d: one address is one building", e.count("buildings"))
+		}
+	})
+}
+
+func TestRegistryImportDeduplicates(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		gw := e.login("gw11")
+		f := newRegFixture(e)
+		known := citizenID("37021119700101113")
+		p := f.person(gw, map[string]any{"name": "孙旧", "id_number": known, "area_code": mg111})
+		twice := citizenID("37021119910101113")
+		csv := ledgerHeader +
+			"长江路8号,1,5,501,自住,孙新,," + known + ",13900000001,,户籍,,,户主,\n" +
+			"长江路8号,1,5,501,自住,周一,," + twice + ",,,常住,,,子女,\n" +
+			"长江路8号,1,5,501,自住,周一,," + twice + ",,,常住,,,子女,党员\n"
+		before := e.persons()
+		r, res := importLedger(t, gw, "dup.csv", []byte(csv), "area="+mg111)
+		if r.status != 200 || res.Imported != 1 || res.Updated != 2 || res.Invalid != 0 {
+			t.Fatalf("duplicates: %d %s", r.status, r.body)
+		}
+		if e.persons() != before+1 {
+			t.Fatalf("persons %d, want %d", e.persons(), before+1)
+		}
+		var got registry.Person
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/persons/%d", p.ID), nil, 200, &got)
+		if got.Name != "孙新" || got.HouseholdID == nil || got.Relationship != "head" || got.PhoneMasked != "139****0001" {
+			t.Fatalf("existing person not updated and linked: %+v", got)
+		}
+		// A person already in another household is reported, not moved.
+		csv2 := ledgerHeader + "长江路8号,1,5,502,自住,孙新,," + known + ",,,户籍,,,户主,\n"
+		if r, res := importLedger(t, gw, "move.csv", []byte(csv2), "area="+mg111+"&mode=valid_rows"); r.status != 200 || res.Invalid != 1 {
+			t.Fatalf("second household: %d %s", r.status, r.body)
+		}
+	})
+}
+
+func TestRegistryImportRefusals(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		gw := e.login("gw11")
+		// Missing required columns: the whole file is refused.
+		r, _ := importLedger(t, gw, "cols.csv", []byte("楼栋地址,房号,姓名\n幸福路12号,101,张三\n"), "area="+mg111)
+		if r.status != 422 || r.problem(t).Code != "missing_columns" || !strings.Contains(r.problem(t).DetailZH, "证件号码") || !strings.Contains(r.problem(t).DetailZH, "居住类型") {
+			t.Fatalf("missing columns: %d %s", r.status, r.body)
+		}
+		// Not a spreadsheet.
+		if r, _ := importLedger(t, gw, "x.pdf", []byte("%PDF"), ""); r.status != 422 {
+			t.Fatalf("pdf: %d %s", r.status, r.body)
+		}
+		if r, _ := importLedger(t, gw, "x.xlsx", []byte("not a zip"), ""); r.status != 422 {
+			t.Fatalf("broken xlsx: %d %s", r.status, r.body)
+		}
+		// A 2 GB upload is refused from its Content-Length, unread.
+		u, _ := url.Parse(e.http.URL)
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var cookies []string
+		for _, c := range gw.c.Jar.Cookies(u) {
+			cookies = append(cookies, c.Name+"="+c.Value)
+		}
+		fmt.Fprintf(conn, "POST /api/v1/registry/import HTTP/1.1\r\nHost: %s\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: %d\r\nCookie: %s\r\n%s: %s\r\n\r\n--x\r\n",
+			u.Host, int64(2)<<30, strings.Join(cookies, "; "), auth.CSRFHeader, gw.csrf)
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 413 {
+			t.Fatalf("2 GB upload: %d", res.StatusCode)
+		}
+		// Scope: a building of another community is reported, not used.
+		sec2 := e.login("sec2")
+		newRegFixture(e).building(sec2, mg211, "和平路1号", "")
+		csv := ledgerHeader + "和平路1号,1,1,101,自住,吴一,," + citizenID("37021119800101133") + ",,,户籍,,,户主,\n" +
+			"幸福路99号,1,1,101,自住,吴二,," + citizenID("37021119800101143") + ",,,户籍,,,户主,\n"
+		before := e.persons()
+		r, res2 := importLedger(t, gw, "scope.csv", []byte(csv), "area="+mg111+"&mode=valid_rows")
+		if r.status != 200 || res2.Imported != 1 || res2.Invalid != 1 {
+			t.Fatalf("scope: %d %s", r.status, r.body)
+		}
+		rows := xlsxRows(t, gw.do("GET", res2.ReportURL, nil).body)
+		if len(rows) != 2 || !strings.Contains(rows[1][16], "scope") || e.persons() != before+1 {
+			t.Fatalf("scope report %v", rows)
+		}
+		// New buildings go only into a microgrid the caller may write.
+		if r, _ := importLedger(t, gw, "scope.csv", []byte(csv), "area="+mg211); r.status != 422 {
+			t.Fatalf("area outside scope: %d %s", r.status, r.body)
+		}
+	})
+}
+
+func TestRegistryExport(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		gw := e.login("gw11")
+		f := newRegFixture(e)
+		id := citizenID("37021119800101123")
+		f.person(gw, map[string]any{"name": "张三", "id_number": id, "phone": "13812345678", "area_code": mg111})
+		f.person(gw, map[string]any{"name": "李四", "area_code": mg111, "residence_type": "resident"})
+		exports := func() int {
+			var n int
+			if err := e.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action = 'registry.export'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		r := gw.do("GET", "/api/v1/registry/persons/export.xlsx?residence_type=registered", nil)
+		if r.status != 200 || r.header.Get("Content-Type") != registry.XLSXType {
+			t.Fatalf("export: %d %s", r.status, r.body)
+		}
+		rows := xlsxRows(t, r.body)
+		if len(rows) != 2 || rows[1][1] != "张三" || rows[1][5] != id[:6]+"********"+id[14:] || rows[1][6] != "138****5678" {
+			t.Fatalf("masked export %v", rows)
+		}
+		if exports() != 1 {
+			t.Fatal("export not audited")
+		}
+		// Revealing needs registry:read_pii.
+		if r := gw.do("GET", "/api/v1/registry/persons/export.xlsx?reveal=true", nil); r.status != 403 {
+			t.Fatalf("grid worker reveal: %d", r.status)
+		}
+		if exports() != 1 {
+			t.Fatal("a refused export was audited")
+		}
+		rows = xlsxRows(t, e.login("sec1").do("GET", "/api/v1/registry/persons/export.xlsx?reveal=true&name=张", nil).body)
+		if len(rows) != 2 || rows[1][5] != id || rows[1][6] != "13812345678" {
+			t.Fatalf("revealed export %v", rows)
+		}
+		var detail, actor string
+		if err := e.db.QueryRowContext(context.Background(), `SELECT detail, actor FROM audit_log WHERE action = 'registry.export' ORDER BY id DESC LIMIT 1`).Scan(&detail, &actor); err != nil {
+			t.Fatal(err)
+		}
+		if actor != "sec1" || !strings.Contains(detail, `"revealed":true`) || !strings.Contains(detail, `"rows":1`) || !strings.Contains(detail, `"name":"张"`) {
+			t.Fatalf("audit %s %s", actor, detail)
+		}
+		// Another community sees none of them.
+		if rows := xlsxRows(t, e.login("sec2").do("GET", "/api/v1/registry/persons/export.xlsx", nil).body); len(rows) != 1 {
+			t.Fatalf("sec2 export %v", rows)
+		}
+	})
+}
