@@ -1,8 +1,10 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -157,16 +159,8 @@ func (s *Store) Duplicates(ctx context.Context, id int64) ([]Duplicate, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	sortDuplicates(out)
+	slices.SortStableFunc(out, func(a, b Duplicate) int { return cmp.Compare(a.DistanceM, b.DistanceM) })
 	return out, nil
-}
-
-func sortDuplicates(ds []Duplicate) {
-	for i := 1; i < len(ds); i++ {
-		for j := i; j > 0 && ds[j].DistanceM < ds[j-1].DistanceM; j-- {
-			ds[j], ds[j-1] = ds[j-1], ds[j]
-		}
-	}
 }
 
 // distanceM is the haversine distance in metres.

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -252,19 +253,12 @@ func Rebind(d Dialect, q string) string {
 		case c == '?' && !inQuote:
 			n++
 			b.WriteByte('$')
-			b.WriteString(itoa(n))
+			b.WriteString(strconv.Itoa(n))
 		default:
 			b.WriteByte(c)
 		}
 	}
 	return b.String()
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return fmt.Sprint(n)
 }
 
 // Millis converts a time to the stored form.
