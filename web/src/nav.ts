@@ -1,6 +1,6 @@
 import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
-import { Bell, DataBoard, HomeFilled, Location, Memo, Share, Tickets, User, UserFilled } from '@element-plus/icons-vue'
+import { Bell, DataBoard, Finished, HomeFilled, Location, Memo, Share, Tickets, Upload, User, UserFilled } from '@element-plus/icons-vue'
 
 /**
  * The console's menu and its pages. To add a module (cases, registry …) add an
@@ -62,6 +62,22 @@ export const navItems: NavItem[] = [
     icon: UserFilled,
     permission: 'registry:read',
     component: () => import('@/views/registry/NewCitizensView.vue'),
+  },
+  {
+    name: 'registry-import',
+    path: 'registry/import',
+    titleKey: 'nav.registryImport',
+    icon: Upload,
+    permission: 'registry:write',
+    component: () => import('@/views/registry/ImportView.vue'),
+  },
+  {
+    name: 'registry-campaigns',
+    path: 'registry/campaigns',
+    titleKey: 'nav.campaigns',
+    icon: Finished,
+    permission: 'registry:read',
+    component: () => import('@/views/registry/CampaignListView.vue'),
   },
   {
     name: 'areas',

@@ -50,6 +50,7 @@ const routes: RouteRecordRaw[] = [
           ['registry/buildings/:id(\\d+)', 'registry-building', 'registry.buildingTitle', 'registry-buildings', () => import('@/views/registry/BuildingView.vue')],
           ['registry/houses/:id(\\d+)', 'registry-house', 'registry.houseTitle', 'registry-buildings', () => import('@/views/registry/HouseView.vue')],
           ['registry/households/:id(\\d+)', 'registry-household', 'registry.fileTitle', 'registry-buildings', () => import('@/views/registry/HouseholdFileView.vue')],
+          ['registry/campaigns/:id(\\d+)', 'registry-campaign', 'nav.campaigns', 'registry-campaigns', () => import('@/views/registry/CampaignView.vue')],
           ['registry/persons/:id(\\d+)', 'registry-person', 'registry.personTitle', 'registry-persons', () => import('@/views/registry/PersonView.vue')],
         ] as const
       ).map<RouteRecordRaw>(([path, name, titleKey, menu, view]) => ({

@@ -1,9 +1,17 @@
 // The registry (实有人口 · 实有房屋 · 一户一档): buildings, houses, households,
 // persons, the household file, search and the new-citizen figures.
-import { request } from './client'
+import { ApiError, buildUrl, getCsrfToken, request } from './client'
 import type {
   RegAppeal,
   RegBuilding,
+  RegCampaign,
+  RegCampaignReport,
+  RegCampaignVisit,
+  RegImportMode,
+  RegImportResult,
+  RegNewCampaign,
+  RegNewCampaignVisit,
+  Problem,
   RegChange,
   RegHouse,
   RegHousehold,
@@ -83,5 +91,72 @@ export const registryApi = {
   },
   newCitizenStats(area?: string, days = 30): Promise<RegNewCitizenStats> {
     return request(`${R}/stats/new-citizens`, { query: { area, days } })
+  },
+  campaigns(q: { area?: string; state?: string; limit?: number } = {}): Promise<RegPage<RegCampaign>> {
+    return request(`${R}/campaigns`, { query: { ...q } })
+  },
+  campaign(id: number): Promise<RegCampaign> {
+    return request(`${R}/campaigns/${id}`)
+  },
+  createCampaign(c: RegNewCampaign): Promise<RegCampaign> {
+    return request(`${R}/campaigns`, { method: 'POST', body: c })
+  },
+  setCampaignState(id: number, state: 'active' | 'closed'): Promise<RegCampaign> {
+    return request(`${R}/campaigns/${id}`, { method: 'PATCH', body: { state } })
+  },
+  figures(id: number, area?: string): Promise<RegCampaignReport> {
+    return request(`${R}/campaigns/${id}/figures`, { query: { area } })
+  },
+  unvisited(id: number, q: { area?: string; limit?: number; before_id?: number } = {}): Promise<RegPage<RegHouse>> {
+    return request(`${R}/campaigns/${id}/unvisited`, { query: { ...q } })
+  },
+  recordVisit(id: number, v: RegNewCampaignVisit): Promise<RegCampaignVisit> {
+    return request(`${R}/campaigns/${id}/visits`, { method: 'POST', body: v })
+  },
+  houseVisits(id: number, houseID: number): Promise<{ items: RegCampaignVisit[] }> {
+    return request(`${R}/campaigns/${id}/houses/${houseID}/visits`)
+  },
+  templateUrl: `/api/v1${R}/import/template.xlsx`,
+  /**
+   * Uploads a persons ledger. A rejection (422 import_rejected, all-or-nothing
+   * mode with invalid rows) resolves as a result with stored=false, the problems
+   * and the report URL; any other failure throws an ApiError.
+   */
+  async importLedger(file: File, mode: RegImportMode, area?: string): Promise<RegImportResult> {
+    const form = new FormData()
+    form.append('mode', mode)
+    if (area) form.append('area', area)
+    form.append('file', file, file.name)
+    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
+    const token = getCsrfToken()
+    if (token) headers['X-CSRF-Token'] = token
+    let res: Response
+    try {
+      res = await fetch(buildUrl(`${R}/import`), { method: 'POST', body: form, headers, credentials: 'same-origin' })
+    } catch {
+      throw new ApiError(0, { status: 0, code: 'network_error', title: 'Network error', detail: 'The server could not be reached.', detail_zh: '无法连接服务器，请检查网络。' })
+    }
+    let body: unknown = null
+    try {
+      body = await res.json()
+    } catch {
+      body = null
+    }
+    if (res.ok) return body as RegImportResult
+    const problem = (body && typeof body === 'object' ? body : { title: res.statusText }) as Problem & Partial<RegImportResult>
+    if (res.status === 422 && problem.code === 'import_rejected') {
+      return {
+        mode,
+        rows: problem.rows ?? 0,
+        imported: 0,
+        updated: 0,
+        invalid: problem.invalid ?? 0,
+        stored: false,
+        report_url: problem.report_url,
+        problems: problem.problems ?? [],
+        rejected: { detail: problem.detail ?? '', detail_zh: problem.detail_zh ?? '' },
+      }
+    }
+    throw new ApiError(res.status, { status: res.status, ...problem })
   },
 }

@@ -600,3 +600,123 @@ export interface RegNewCitizenStats {
 export interface RegSearchResult extends RegPage<RegPerson> {
   matched_by: string
 }
+
+// ---------------------------------------------------------------- registry: import and campaigns (摸排)
+
+export interface RegRowProblem {
+  column: string
+  rule: string
+  detail: string
+  detail_zh: string
+}
+
+export interface RegRowReport {
+  line: number
+  problems: RegRowProblem[]
+}
+
+export type RegImportMode = 'all_or_nothing' | 'valid_rows'
+
+export interface RegImportResult {
+  mode: RegImportMode
+  rows: number
+  imported: number
+  updated: number
+  invalid: number
+  stored: boolean
+  report_url?: string
+  problems?: RegRowReport[]
+  /** Set when the server refused the whole file (all-or-nothing mode). */
+  rejected?: { detail: string; detail_zh: string }
+}
+
+export type RegCampaignState = 'draft' | 'active' | 'closed'
+
+export interface RegCampaign {
+  id: number
+  area_code: string
+  area_name: string
+  name: string
+  starts_on: string
+  ends_on: string
+  state: RegCampaignState
+  creator_name: string
+  created_at: string
+  activated_at: string | null
+  closed_at: string | null
+  updated_at: string
+}
+
+export interface RegNewCampaign {
+  area_code: string
+  name: string
+  starts_on: string
+  ends_on: string
+  state?: RegCampaignState
+}
+
+export interface RegCampaignFigures {
+  code: string
+  name: string
+  houses: number
+  visited: number
+  coverage: number
+  records_checked: number
+  records_confirmed: number
+  accuracy: number
+  corrections: number
+  new_persons: number
+  vacant: number
+  nobody_home: number
+}
+
+export interface RegCampaignReport {
+  campaign_id: number
+  area: string
+  total: RegCampaignFigures
+  children: RegCampaignFigures[]
+}
+
+export type RegVisitOutcome = 'confirmed' | 'corrected' | 'new_person' | 'vacant' | 'nobody_home'
+
+export interface RegPersonCorrection {
+  person_id: number
+  phone?: string
+  residence_type?: string
+  name?: string
+  status?: string
+  note?: string
+}
+
+export interface RegNewCampaignVisit {
+  house_id: number
+  door_knocked: boolean
+  entered: boolean
+  persons_asked: number
+  outcome: RegVisitOutcome
+  note?: string
+  corrections?: RegPersonCorrection[]
+  new_persons?: RegNewPerson[]
+}
+
+export interface RegCampaignVisit {
+  id: number
+  campaign_id: number
+  house_id: number
+  area_code: string
+  address: string
+  door_knocked: boolean
+  entered: boolean
+  persons_asked: number
+  outcome: RegVisitOutcome
+  note: string
+  records_checked: number
+  records_confirmed: number
+  corrections: number
+  new_persons: number
+  current: boolean
+  visited_at: string
+  visitor_name: string
+  corrected_person_ids: number[] | null
+  new_person_ids: number[] | null
+}

@@ -13,6 +13,7 @@ import GridBuildings from './views/grid/GridBuildings.vue'
 import GridBuilding from './views/grid/GridBuilding.vue'
 import GridHouse from './views/grid/GridHouse.vue'
 import GridNewCitizen from './views/grid/GridNewCitizen.vue'
+import GridVisit from './views/grid/GridVisit.vue'
 import UnsupportedView from './views/UnsupportedView.vue'
 import { loadSession } from './session'
 import { canUseApp, canUsePortal, landingFor, landingPath } from './lib/landing'
@@ -65,6 +66,13 @@ export const router = createRouter({
       name: 'app-grid-house',
       component: GridHouse,
       props: (r) => ({ id: Number(r.params.id) }),
+      meta: { area: 'app' },
+    },
+    {
+      path: '/app/grid/houses/:id(\\d+)/visit/:campaign(\\d+)',
+      name: 'app-grid-visit',
+      component: GridVisit,
+      props: (r) => ({ houseId: Number(r.params.id), campaignId: Number(r.params.campaign) }),
       meta: { area: 'app' },
     },
     {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { colourByFor, featureStyle, mapLevelsFor, parseLngLat } from './map'
+import { COVERAGE_STOPS, colourByFor, coverageColor, featureStyle, mapLevelsFor, parseLngLat, percent } from './map'
 import { colorFromCode } from './color'
 
 describe('map helpers', () => {
@@ -29,5 +29,22 @@ describe('map helpers', () => {
     expect(parseLngLat('', '35')).toBeNull()
     expect(parseLngLat('abc', '35')).toBeNull()
     expect(parseLngLat('200', '35')).toBeNull()
+  })
+})
+
+describe('coverageColor', () => {
+  it('is red at 0 and green at 100 %', () => {
+    expect(coverageColor(0)).toBe(COVERAGE_STOPS[0])
+    expect(coverageColor(1)).toBe(COVERAGE_STOPS[COVERAGE_STOPS.length - 1])
+    expect(coverageColor(0.01)).toBe(COVERAGE_STOPS[1])
+    expect(coverageColor(2)).toBe(COVERAGE_STOPS[COVERAGE_STOPS.length - 1])
+    expect(coverageColor(Number.NaN)).toBe(COVERAGE_STOPS[0])
+  })
+  it('prints percentages', () => {
+    expect(percent(0.256)).toBe('26%')
+    expect(percent(0)).toBe('0%')
+    expect(percent(0.0042)).toBe('0.4%')
+    expect(percent(0.0004)).toBe('<0.1%')
+    expect(percent(1)).toBe('100%')
   })
 })

@@ -71,3 +71,23 @@ export function parseLngLat(lngText: string, latText: string): { lng: number; la
   if (lng < -180 || lng > 180 || lat < -90 || lat > 90) return null
   return { lng, lat }
 }
+
+/** The colours of the coverage scale, from 0 % to 100 %. */
+export const COVERAGE_STOPS = ['#d73027', '#fc8d59', '#fee08b', '#d9ef8b', '#91cf60', '#1a9850']
+
+/** The fill colour of a coverage ratio (0–1; clamped): red when nothing is visited, green when all is. */
+export function coverageColor(ratio: number): string {
+  const r = Number.isFinite(ratio) ? Math.min(1, Math.max(0, ratio)) : 0
+  if (r === 0) return COVERAGE_STOPS[0]
+  const i = Math.min(COVERAGE_STOPS.length - 1, 1 + Math.floor(r * (COVERAGE_STOPS.length - 1) - 1e-9))
+  return COVERAGE_STOPS[i]
+}
+
+/** A ratio as a percentage: whole above 10 %, one decimal below, "<0.1%" for a sliver above 0. */
+export function percent(ratio: number): string {
+  const r = Number.isFinite(ratio) ? ratio : 0
+  if (r <= 0) return '0%'
+  if (r < 0.001) return '<0.1%'
+  if (r < 0.1) return `${(Math.round(r * 1000) / 10).toFixed(1)}%`
+  return `${Math.round(r * 100)}%`
+}

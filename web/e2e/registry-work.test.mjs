@@ -1,0 +1,260 @@
+// Browser test of the registry's field work against a running Tongxin server
+// with the demo data: the secretary imports a persons ledger with errors
+// (all-or-nothing: rejected, nothing stored; valid rows: three imported),
+// starts a verification campaign (摸排) over 海军路社区; the grid worker
+// records a visit with a correction in the phone app; the secretary then sees
+// the verification-channel history and the campaign's coverage on the map.
+//   TONGXIN_E2E_URL=http://127.0.0.1:18130 node --test e2e/registry-work.test.mjs
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { BASE, OUT, launchChromium } from './support/env.mjs'
+
+const PASSWORD = 'tongxin-demo-2026'
+const WAIT = 30_000
+const STAMP = Date.now()
+const COMMUNITY = '370211001001' // 海军路社区
+
+let browser
+const pageErrors = []
+
+async function shot(page, name) {
+  await page.waitForTimeout(400)
+  await page.screenshot({ path: path.join(OUT, name), fullPage: false })
+}
+
+/** An API session (cookie + CSRF) as a demo user. */
+async function apiAs(username) {
+  const ctx = await browser.newContext()
+  const res = await ctx.request.post(`${BASE}/api/v1/auth/login`, { data: { username, password: PASSWORD } })
+  assert.equal(res.status(), 200, `${username} cannot log in: ${await res.text()}`)
+  const get = async (p) => {
+    const r = await ctx.request.get(`${BASE}/api/v1${p}`)
+    assert.ok(r.ok(), `GET ${p} → ${r.status()} ${await r.text()}`)
+    return r.json()
+  }
+  return { ctx, get }
+}
+
+/** A valid GB 11643 ID number; n makes it differ within a run, STAMP across runs. */
+function idNumber(n) {
+  const seq = String((STAMP + n * 7) % 1000).padStart(3, '0')
+  const day = String(((Math.floor(STAMP / 1000) + n) % 28) + 1).padStart(2, '0')
+  const month = String((n % 12) + 1).padStart(2, '0')
+  const first = `370211198${n % 10}${month}${day}${seq}`
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  let s = 0
+  for (let i = 0; i < 17; i++) s += Number(first[i]) * w[i]
+  return first + '10X98765432'[s % 11]
+}
+
+function wrongCheckDigit(id) {
+  return id.slice(0, 17) + (id[17] === '0' ? '1' : '0')
+}
+
+async function consoleLogin(page, username) {
+  await page.goto(`${BASE}/login`)
+  await page.getByTestId('login-username').fill(username)
+  await page.getByTestId('login-password').fill(PASSWORD)
+  await page.getByTestId('login-submit').click()
+  await page.waitForURL((u) => u.pathname !== '/login')
+}
+
+async function uploadLedger(page, csv, mode) {
+  await page.getByTestId(mode === 'valid_rows' ? 'reg-import-mode-valid' : 'reg-import-mode-all').click()
+  await page.getByTestId('reg-import-file').setInputFiles({ name: `ledger-${mode}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') })
+  await page.getByTestId('reg-import-submit').click()
+  await page.getByTestId('reg-import-result').waitFor()
+}
+
+describe('registry field work', () => {
+  let secretary // console page
+  const SURNAMES = ['宋', '鲁', '柏', '卜', '庞']
+  const sur = SURNAMES[STAMP % SURNAMES.length]
+  const suffix = ['子墨', '雨萱', '浩然', '思琪', '一鸣', '梓涵'][Math.floor(STAMP / 7) % 6]
+  const GOOD = [`${sur}${suffix}`, `${sur}晓${suffix[1]}`, `${sur}小${suffix[0]}`]
+  let campaignId
+  let visitPerson // { id, name, phone }
+
+  before(async () => {
+    if (!BASE) return
+    fs.mkdirSync(OUT, { recursive: true })
+    browser = await launchChromium()
+  })
+
+  after(async () => {
+    await browser?.close()
+  })
+
+  test('TONGXIN_E2E_URL is set', () => {
+    assert.ok(BASE, 'TONGXIN_E2E_URL is not set: start `tongxin serve --demo` and set TONGXIN_E2E_URL')
+  })
+
+  test('the secretary imports a ledger: all-or-nothing is rejected, valid rows go in', async () => {
+    assert.ok(browser, 'no browser')
+    const api = await apiAs('secretary')
+    const tpl = await api.ctx.request.get(`${BASE}/api/v1/registry/import/template.xlsx`)
+    assert.equal(tpl.status(), 200, 'the template does not download')
+    const body = await tpl.body()
+    assert.equal(body.subarray(0, 2).toString(), 'PK', 'the template is not an xlsx file')
+
+    const buildings = await api.get(`/registry/buildings?area=${COMMUNITY}&limit=20`)
+    const building = buildings.items.find((b) => b.address)
+    assert.ok(building, 'no demo building in 海军路社区')
+    const countNamed = async () => {
+      let n = 0
+      for (const name of GOOD) n += (await api.get(`/registry/persons?name=${encodeURIComponent(name)}`)).items.filter((p) => p.name === name).length
+      return n
+    }
+    assert.equal(await countNamed(), 0, 'the test persons exist already')
+
+    const room = `9${String(STAMP % 100).padStart(2, '0')}`
+    const ids = [idNumber(1), idNumber(2), idNumber(3), idNumber(4), idNumber(5)]
+    const csv = [
+      '楼栋地址,单元,房号,姓名,证件号码,联系电话,居住类型,与户主关系',
+      `${building.address},1,${room},${GOOD[0]},${ids[0]},13905320${String(STAMP % 1000).padStart(3, '0')},常住人口,户主`,
+      `${building.address},1,${room},${GOOD[1]},${ids[1]},,常住人口,配偶`,
+      `${building.address},1,${room},${sur}错号,${wrongCheckDigit(ids[3])},,常住人口,子女`,
+      `${building.address},1,${room},${GOOD[2]},${ids[2].toLowerCase()},,户籍人口,子女`,
+      `${building.address},1,${room},,${ids[4]},,常住人口,其他`,
+    ].join('\r\n')
+
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+    ctx.setDefaultTimeout(WAIT)
+    secretary = await ctx.newPage()
+    secretary.on('pageerror', (err) => pageErrors.push(String(err)))
+    await consoleLogin(secretary, 'secretary')
+    await secretary.goto(`${BASE}/registry/import`)
+    await secretary.getByTestId('reg-import-template').waitFor()
+
+    // All or nothing: refused, the two problems listed, nothing stored.
+    await uploadLedger(secretary, csv, 'all_or_nothing')
+    await secretary.getByTestId('reg-import-rejected').waitFor()
+    assert.equal((await secretary.getByTestId('reg-import-rows').textContent()).trim(), '5')
+    assert.equal((await secretary.getByTestId('reg-import-invalid').textContent()).trim(), '2')
+    assert.equal((await secretary.getByTestId('reg-import-imported').textContent()).trim(), '0')
+    const problems = secretary.getByTestId('reg-import-problems').locator('tbody tr')
+    assert.ok((await problems.count()) >= 2, 'fewer than 2 problems listed')
+    const table = await secretary.getByTestId('reg-import-problems').textContent()
+    assert.match(table, /证件号码/, 'the ID number problem is not listed')
+    assert.match(table, /姓名/, 'the missing name is not listed')
+    const href = await secretary.getByTestId('reg-import-report').getAttribute('href')
+    assert.ok(href, 'no error report link')
+    const report = await secretary.request.get(`${BASE}${href}`)
+    assert.equal(report.status(), 200, 'the error report does not download')
+    assert.equal((await report.body()).subarray(0, 2).toString(), 'PK', 'the error report is not an xlsx file')
+    assert.equal(await countNamed(), 0, 'a rejected import stored persons')
+    await shot(secretary, 'registry-import-errors.png')
+
+    // Valid rows only: the three good rows go in.
+    await uploadLedger(secretary, csv, 'valid_rows')
+    await secretary.waitForFunction(() => document.querySelector('[data-testid="reg-import-result"]')?.getAttribute('data-stored') === 'true')
+    assert.equal((await secretary.getByTestId('reg-import-imported').textContent()).trim(), '3')
+    assert.equal((await secretary.getByTestId('reg-import-invalid').textContent()).trim(), '2')
+    assert.equal(await countNamed(), 3, 'the valid rows were not stored')
+    await api.ctx.close()
+  })
+
+  test('the secretary creates and activates a campaign over 海军路社区', async () => {
+    assert.ok(secretary, 'no console page')
+    const name = `海军路社区入户摸排 ${String(STAMP).slice(-5)}`
+    await secretary.goto(`${BASE}/registry/campaigns`)
+    await secretary.getByTestId('reg-campaign-new').click()
+    await secretary.getByTestId('reg-campaign-area').click()
+    await secretary.locator('.el-select-dropdown__item').filter({ hasText: COMMUNITY }).first().click()
+    await secretary.getByTestId('reg-campaign-name').fill(name)
+    await secretary.getByTestId('reg-campaign-save').click()
+    const row = secretary.locator('.el-table__row').filter({ hasText: name })
+    await row.waitFor()
+    await row.getByTestId('reg-campaign-activate').click()
+    await row.getByTestId('reg-campaign-state').filter({ hasText: '进行中' }).waitFor()
+
+    const api = await apiAs('secretary')
+    const list = await api.get('/registry/campaigns?state=active&limit=100')
+    await api.ctx.close()
+    const c = list.items.find((x) => x.name === name)
+    assert.ok(c, 'the campaign is not active')
+    assert.equal(c.area_code, COMMUNITY)
+    campaignId = c.id
+  })
+
+  test('the grid worker records a visit with a correction in the phone app', async () => {
+    assert.ok(campaignId, 'no campaign')
+    const api = await apiAs('gridworker')
+    const hhs = await api.get('/registry/households?limit=50')
+    const hh = hhs.items.find((h) => h.members >= 1)
+    assert.ok(hh, 'the grid worker sees no household')
+    const house = await api.get(`/registry/houses/${hh.house_id}`)
+    assert.ok(house.area_code.startsWith(COMMUNITY), `house ${house.id} is outside 海军路社区`)
+    const members = await api.get(`/registry/persons?household_id=${hh.id}`)
+    await api.ctx.close()
+    const person = members.items[0]
+    assert.ok(person, 'the household has no members')
+    visitPerson = { id: person.id, name: person.name, phone: '139' + String(STAMP % 100_000_000).padStart(8, '0') }
+
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' })
+    ctx.setDefaultTimeout(WAIT)
+    const page = await ctx.newPage()
+    page.on('pageerror', (err) => pageErrors.push(String(err)))
+    await page.goto(`${BASE}/m/`)
+    await page.waitForURL((u) => u.pathname === '/m/login')
+    await page.getByTestId('login-username').locator('input').fill('gridworker')
+    await page.getByTestId('login-password').locator('input').fill(PASSWORD)
+    await page.getByTestId('login-submit').click()
+    await page.waitForURL((u) => u.pathname !== '/m/login')
+
+    await page.getByTestId('tab-grid').click()
+    await page.waitForURL((u) => u.pathname === '/m/app/grid')
+    await page.locator(`[data-building-id="${house.building_id}"]`).click()
+    await page.waitForURL((u) => u.pathname === `/m/app/grid/buildings/${house.building_id}`)
+    await page.locator(`[data-house-id="${house.id}"]`).click()
+    await page.waitForURL((u) => u.pathname === `/m/app/grid/houses/${house.id}`)
+    await page.getByTestId('m-visit-record').click()
+    await page.waitForURL((u) => u.pathname === `/m/app/grid/houses/${house.id}/visit/${campaignId}`)
+
+    await page.getByTestId('m-visit-outcome-corrected').click()
+    await page.getByTestId(`m-visit-member-${person.id}`).click()
+    await page.getByTestId('m-visit-phone').locator('input').fill(visitPerson.phone)
+    await page.getByTestId('m-visit-note').locator('textarea').fill('住户反映手机号已更换，当面核实')
+    await page.getByTestId('m-visit-outcome').evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 110))
+    await shot(page, 'm-registry-visit.png')
+    await page.getByTestId('m-visit-submit').click()
+    await page.waitForURL((u) => u.pathname === `/m/app/grid/houses/${house.id}`)
+    await page.getByTestId('m-campaign').filter({ hasText: '信息已更正' }).waitFor()
+    await ctx.close()
+  })
+
+  test('the secretary sees the verification history and the coverage on the map', async () => {
+    assert.ok(secretary && visitPerson && campaignId, 'nothing to check')
+    await secretary.goto(`${BASE}/registry/persons/${visitPerson.id}`)
+    await secretary.getByTestId('history-channel').filter({ hasText: '摸排核查' }).first().waitFor()
+    await secretary.evaluate(() => {
+      const h = document.querySelector('[data-testid="reg-history"]')
+      h?.scrollIntoView({ block: 'start' })
+    })
+    await shot(secretary, 'registry-person-history.png')
+
+    const api = await apiAs('secretary')
+    const fig = await api.get(`/registry/campaigns/${campaignId}/figures`)
+    await api.ctx.close()
+    assert.ok(fig.total.visited >= 1 && fig.total.coverage > 0, `coverage is ${fig.total.coverage}`)
+    assert.ok(fig.total.corrections >= 1, 'the correction is not counted')
+
+    await secretary.goto(`${BASE}/registry/campaigns/${campaignId}`)
+    await secretary.waitForFunction(() => Number(document.querySelector('[data-testid="reg-campaign-map"]')?.getAttribute('data-features')) > 0)
+    const labels = secretary.locator('.tx-cov-label')
+    await labels.first().waitFor()
+    const texts = await labels.allTextContents()
+    const above0 = (s) => /(<0\.1|\d+(\.\d+)?)%/.test(s) && !/(^|\s)0%/.test(s)
+    assert.ok(texts.some(above0), `no area on the map has coverage above 0: ${texts.join(' | ')}`)
+    assert.ok(above0((await secretary.getByTestId('reg-fig-coverage').textContent()) ?? ''), 'the total coverage shows 0')
+    await secretary.getByTestId('reg-campaign-legend').waitFor()
+    await secretary.mouse.move(700, 80)
+    await shot(secretary, 'registry-campaign.png')
+  })
+
+  test('no page errors', () => {
+    assert.deepEqual(pageErrors, [])
+  })
+})
