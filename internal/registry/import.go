@@ -284,11 +284,14 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		return st.flush(ctx, tx)
 	}
 	rowsOf = func(tx *db.Tx, n int) error {
+		// Read and parse the chunk, look up what it needs at once, then
+		// check and store its rows in file order (import_batch.go).
+		chunk := make([]chunkRow, 0, max(n, 0))
 		for i := 0; n <= 0 || i < n; i++ {
 			raw, err := src.next()
 			if err == io.EOF {
 				eof = true
-				return nil
+				break
 			}
 			line++
 			if err != nil {
@@ -299,20 +302,29 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 			}
 			res.Rows++
 			row, problems := parseLedgerRow(header, raw, today)
+			chunk = append(chunk, chunkRow{line: line, raw: raw, row: row, problems: problems})
+		}
+		if err := st.prefetch(ctx, tx, chunk); err != nil {
+			return err
+		}
+		for i := range chunk {
+			c := &chunk[i]
+			problems := c.problems
 			updated := false
 			if len(problems) == 0 {
-				updated, problems, err = st.write(ctx, tx, row)
+				var err error
+				updated, problems, err = st.writeChunkRow(ctx, tx, c)
 				if err != nil {
-					return fmt.Errorf("line %d: %w", line, err)
+					return fmt.Errorf("line %d: %w", c.line, err)
 				}
 			}
 			if len(problems) > 0 {
 				res.Invalid++
 				if len(res.Problems) < 100 {
-					res.Problems = append(res.Problems, RowReport{Line: line, Problems: problems})
+					res.Problems = append(res.Problems, RowReport{Line: c.line, Problems: problems})
 				}
 				if rep != nil {
-					if err := rep.add(line, raw, problems); err != nil {
+					if err := rep.add(c.line, c.raw, problems); err != nil {
 						return err
 					}
 				}
@@ -327,7 +339,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 				return ctx.Err()
 			}
 		}
-		return nil
+		return st.flushPending(ctx, tx)
 	}
 	if opts.Mode == ImportAllOrNothing {
 		// One transaction: every row is checked against the database as it
@@ -403,7 +415,9 @@ type importState struct {
 	buildings map[string]*bldRef
 	houses    map[houseKey]*houseRef
 	tags      map[string]int64
-	hist      []any // buffered registry_history rows, 10 values each
+	hist      []any           // buffered registry_history rows, 10 values each
+	known     map[string]bool // ID blind indexes on record or stored in this chunk
+	queue     pending         // new-person records to write at the end of the chunk
 }
 
 const histCols = 10
@@ -417,6 +431,7 @@ func (st *importState) record(entity string, id int64, areaCode string, d diff) 
 
 // flush writes the buffered history with multi-row inserts.
 func (st *importState) flush(ctx context.Context, tx *db.Tx) error {
+	st.resolveHistory()
 	const perInsert = 200
 	for len(st.hist) > 0 {
 		n := min(len(st.hist)/histCols, perInsert)
@@ -484,6 +499,7 @@ func (st *importState) reset() {
 	st.buildings = map[string]*bldRef{}
 	st.houses = map[houseKey]*houseRef{}
 	st.hist = st.hist[:0]
+	st.queue = pending{}
 }
 
 func (st *importState) begin(ctx context.Context, tx *db.Tx) error {

@@ -1,0 +1,134 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkSearchName loads BENCH_SEARCH_PERSONS persons (default
+// 2,000,000) straight into SQLite — names, pinyin and area only; the sealed
+// columns are dummies, as a name search does not read them — over 300
+// microgrids of one subdistrict, then runs name, full-pinyin and initials
+// queries in the scope of the subdistrict and of a grid, and reports the
+// p50 and p95 latency of the search.
+func BenchmarkSearchName(b *testing.B) {
+	n := 2_000_000
+	if v := os.Getenv("BENCH_SEARCH_PERSONS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	s, ctx, _ := benchStore(b)
+	surnames := []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+	given := []rune("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彩春菊兰凤洁梅琳素云莲真环雪荣爱妹香月莺媛瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝丽阳妮宝贝初程梵罡恒鸿桦骅剑娇纪宽苛灵玛媚琪晴容睿烁堂唯威韦雯苇萱阅彦宇雨洋忠宗曼紫逸贤蝶菡绿蓝儿翠烟")
+	rng := rand.New(rand.NewPCG(1, 2))
+	type nm struct{ name, full, inits string }
+	names := make([]nm, 0, 20000)
+	for len(names) < cap(names) {
+		name := string(surnames[rng.IntN(len(surnames))]) + string(given[rng.IntN(len(given))])
+		if rng.IntN(2) == 0 {
+			name += string(given[rng.IntN(len(given))])
+		}
+		full, inits := namePinyin(name)
+		names = append(names, nm{name, full, inits})
+	}
+	// Areas: 10 communities × 3 grids × 10 microgrids.
+	const sub = "370211001"
+	var micro, grids []string
+	for c := 1; c <= 10; c++ {
+		comm := fmt.Sprintf("%s%03d", sub, c)
+		if c > 1 {
+			mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'community', ?, 0, 0)`, comm, sub, comm)
+		}
+		for g := 1; g <= 3; g++ {
+			grid := fmt.Sprintf("%s%03d", comm, g)
+			grids = append(grids, grid)
+			if c > 1 || g > 1 {
+				mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'grid', ?, 0, 0)`, grid, comm, grid)
+			}
+			for m := 1; m <= 10; m++ {
+				mg := fmt.Sprintf("%s%03d", grid, m)
+				micro = append(micro, mg)
+				if c > 1 || g > 1 || m > 1 {
+					mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'microgrid', ?, 0, 0)`, mg, grid, mg)
+				}
+			}
+		}
+	}
+	t0 := time.Now()
+	const per = 500
+	tuple := "(?, ?, ?, ?, 'resident_id', 'enc', 'masked', 'registered', 0, 0), "
+	q := `INSERT INTO persons (area_code, name, name_pinyin, name_initials, id_type, id_enc, id_masked, residence_type, created_at, updated_at) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(tuple, per), ", ")
+	w := s.db.Writer()
+	for done := 0; done < n; {
+		tx, err := w.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for k := 0; k < 100 && done < n; k++ {
+			args := make([]any, 0, 4*per)
+			for i := 0; i < per; i++ {
+				x := names[rng.IntN(len(names))]
+				args = append(args, micro[rng.IntN(len(micro))], x.name, x.full, x.inits)
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				b.Fatal(err)
+			}
+			done += per
+		}
+		st.Close()
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := w.ExecContext(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded %d persons in %v", n, time.Since(t0).Round(time.Millisecond))
+	queries := func(i int) (string, string) {
+		x := names[(i*7919)%len(names)]
+		scope := sub
+		if i%2 == 1 {
+			scope = grids[i%len(grids)]
+		}
+		switch i % 3 {
+		case 0:
+			return x.name, scope
+		case 1:
+			return x.full, scope
+		}
+		return x.inits, scope
+	}
+	b.ResetTimer()
+	var lat []time.Duration
+	for it := 0; it < b.N; it++ {
+		for i := 0; i < 200; i++ {
+			q, scope := queries(i)
+			t := time.Now()
+			if _, err := s.Search(ctx, q, scope, 20, 0); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t))
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+}
+
+func mustExec(tb testing.TB, s *Store, ctx context.Context, q string, args ...any) {
+	tb.Helper()
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		tb.Fatal(err)
+	}
+}
