@@ -90,46 +90,7 @@ func verificationChannel(v *errs.Validation, field string, ch *Channel) {
 // the stored record (as UpdatePerson does it).
 func checkPatchFields(c *PersonPatch) error {
 	var v errs.Validation
-	str := func(p *string, f func(string) string) {
-		if p != nil {
-			*p = f(*p)
-		}
-	}
-	str(c.Name, clean)
-	str(c.HukouAddress, clean)
-	str(c.Origin, clean)
-	str(c.Employer, clean)
-	str(c.Note, clean)
-	if c.Name != nil {
-		checkName(&v, *c.Name)
-	}
-	for _, d := range []struct {
-		field string
-		value *string
-	}{{"birth_date", c.BirthDate}, {"moved_in_on", c.MovedInOn}, {"lease_ends_on", c.LeaseEndsOn}} {
-		if d.value != nil {
-			checkDay(&v, d.field, d.value)
-		}
-	}
-	if c.Gender != nil {
-		checkEnum(&v, "gender", *c.Gender, Genders, false)
-	}
-	if c.Phone != nil {
-		*c.Phone = checkPhone(&v, *c.Phone)
-	}
-	if c.Ethnicity != nil {
-		checkEthnicity(&v, c.Ethnicity)
-	}
-	if c.ResidenceType != nil {
-		checkEnum(&v, "residence_type", *c.ResidenceType, ResidenceTypes, true)
-	}
-	if c.Status != nil {
-		checkEnum(&v, "status", *c.Status, PersonStatuses, true)
-	}
-	if c.Tenancy != nil {
-		checkEnum(&v, "tenancy", *c.Tenancy, Tenancies, false)
-	}
-	v.Check((c.IDType == nil) == (c.IDNumber == nil) || c.IDNumber != nil, "id_number", "pair", "changing the ID needs id_type and id_number together", "修改证件须同时提供 id_type 和 id_number")
+	c.check(&v)
 	empty := c.Name == nil && c.IDType == nil && c.IDNumber == nil && c.Gender == nil && c.BirthDate == nil && c.Phone == nil && c.Ethnicity == nil &&
 		c.ResidenceType == nil && c.HukouAddress == nil && c.MovedInOn == nil && c.Status == nil && c.Origin == nil && c.Employer == nil &&
 		c.Tenancy == nil && c.LeaseEndsOn == nil && c.Note == nil

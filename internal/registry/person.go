@@ -419,12 +419,9 @@ func (s *Store) loadTags(ctx context.Context, ps []Person) error {
 	return rows.Err()
 }
 
-// UpdatePerson changes a person, keeping field-level history (ID and phone
-// numbers recorded masked). Moving out or dying ends the household
-// membership.
-func (s *Store) UpdatePerson(ctx context.Context, id int64, c PersonPatch) (Person, error) {
-	day := today(s.clock.Now())
-	var v errs.Validation
+// check normalises a patch and checks what it can without the stored
+// record: the rules shared by UpdatePerson and campaign corrections.
+func (c *PersonPatch) check(v *errs.Validation) {
 	str := func(p *string, f func(string) string) {
 		if p != nil {
 			*p = f(*p)
@@ -436,35 +433,44 @@ func (s *Store) UpdatePerson(ctx context.Context, id int64, c PersonPatch) (Pers
 	str(c.Employer, clean)
 	str(c.Note, clean)
 	if c.Name != nil {
-		checkName(&v, *c.Name)
+		checkName(v, *c.Name)
 	}
 	for _, d := range []struct {
 		field string
 		value *string
 	}{{"birth_date", c.BirthDate}, {"moved_in_on", c.MovedInOn}, {"lease_ends_on", c.LeaseEndsOn}} {
 		if d.value != nil {
-			checkDay(&v, d.field, d.value)
+			checkDay(v, d.field, d.value)
 		}
 	}
 	if c.Gender != nil {
-		checkEnum(&v, "gender", *c.Gender, Genders, false)
+		checkEnum(v, "gender", *c.Gender, Genders, false)
 	}
 	if c.Phone != nil {
-		*c.Phone = checkPhone(&v, *c.Phone)
+		*c.Phone = checkPhone(v, *c.Phone)
 	}
 	if c.Ethnicity != nil {
-		checkEthnicity(&v, c.Ethnicity)
+		checkEthnicity(v, c.Ethnicity)
 	}
 	if c.ResidenceType != nil {
-		checkEnum(&v, "residence_type", *c.ResidenceType, ResidenceTypes, true)
+		checkEnum(v, "residence_type", *c.ResidenceType, ResidenceTypes, true)
 	}
 	if c.Status != nil {
-		checkEnum(&v, "status", *c.Status, PersonStatuses, true)
+		checkEnum(v, "status", *c.Status, PersonStatuses, true)
 	}
 	if c.Tenancy != nil {
-		checkEnum(&v, "tenancy", *c.Tenancy, Tenancies, false)
+		checkEnum(v, "tenancy", *c.Tenancy, Tenancies, false)
 	}
 	v.Check((c.IDType == nil) == (c.IDNumber == nil) || c.IDNumber != nil, "id_number", "pair", "changing the ID needs id_type and id_number together", "修改证件须同时提供 id_type 和 id_number")
+}
+
+// UpdatePerson changes a person, keeping field-level history (ID and phone
+// numbers recorded masked). Moving out or dying ends the household
+// membership.
+func (s *Store) UpdatePerson(ctx context.Context, id int64, c PersonPatch) (Person, error) {
+	day := today(s.clock.Now())
+	var v errs.Validation
+	c.check(&v)
 	validChannel(&v, c.Channel)
 	if err := v.Err(); err != nil {
 		return Person{}, err
