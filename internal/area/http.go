@@ -277,9 +277,9 @@ func parseHeadGeometry(raw json.RawMessage) (orb.Geometry, error) {
 
 // RemoveDuty ends a post.
 func (h *HTTP) RemoveDuty(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
-		return errs.Field("id", "integer", "id must be an integer", "id 必须是整数")
+		return err
 	}
 	if err := h.Store.RemoveDuty(r.Context(), id); err != nil {
 		return err

@@ -217,17 +217,9 @@ func (h *HTTP) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusCreated, u)
 }
 
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.Field(name, "integer", name+" must be a positive integer", name+" 必须是正整数")
-	}
-	return id, nil
-}
-
 // GetUser returns one account.
 func (h *HTTP) GetUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -245,7 +237,7 @@ type PasswordRequest struct {
 
 // SetPassword changes a password.
 func (h *HTTP) SetPassword(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -262,7 +254,7 @@ func (h *HTTP) SetPassword(w http.ResponseWriter, r *http.Request) error {
 
 // GrantRole binds a role to a user.
 func (h *HTTP) GrantRole(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -293,7 +285,7 @@ type CreatedAPIKey struct {
 
 // CreateAPIKey issues a key acting as the user.
 func (h *HTTP) CreateAPIKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -310,7 +302,7 @@ func (h *HTTP) CreateAPIKey(w http.ResponseWriter, r *http.Request) error {
 
 // ListAPIKeys lists a user's keys (never the keys themselves).
 func (h *HTTP) ListAPIKeys(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -323,7 +315,7 @@ func (h *HTTP) ListAPIKeys(w http.ResponseWriter, r *http.Request) error {
 
 // RevokeAPIKey ends a key.
 func (h *HTTP) RevokeAPIKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -341,7 +333,7 @@ type RevealedPhone struct {
 
 // RevealPhone shows a user's full phone number (audited).
 func (h *HTTP) RevealPhone(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (h *HTTP) CreateCategory(w http.ResponseWriter, r *http.Request) error {
 
 // UpdateCategory changes a category.
 func (h *HTTP) UpdateCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -58,14 +58,6 @@ func (h *HTTP) UpdateCategory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, c)
-}
-
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.Field(name, "integer", name+" must be a positive integer", name+" 必须是正整数")
-	}
-	return id, nil
 }
 
 // Report takes in a case (201, or 200 for a repeated Idempotency-Key).
@@ -147,7 +139,7 @@ func parseTime(s string) (time.Time, error) {
 
 // Get returns one case.
 func (h *HTTP) Get(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -160,7 +152,7 @@ func (h *HTTP) Get(w http.ResponseWriter, r *http.Request) error {
 
 // Act applies POST /cases/{id}/{action}.
 func (h *HTTP) Act(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -184,7 +176,7 @@ type DuplicateList struct {
 
 // Duplicates lists candidate duplicates of a case.
 func (h *HTTP) Duplicates(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -239,7 +231,7 @@ func (h *HTTP) Notifications(w http.ResponseWriter, r *http.Request) error {
 
 // MarkRead marks a notification read.
 func (h *HTTP) MarkRead(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -252,7 +244,7 @@ func (h *HTTP) MarkRead(w http.ResponseWriter, r *http.Request) error {
 
 // Upload attaches a file to a case (multipart field "file", optional event_id).
 func (h *HTTP) Upload(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -310,7 +302,7 @@ func (h *HTTP) Thumbnail(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) attachment(r *http.Request) (attach.Attachment, error) {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return attach.Attachment{}, err
 	}

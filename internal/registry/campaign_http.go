@@ -47,7 +47,7 @@ func (h *HTTP) CreateCampaign(w http.ResponseWriter, r *http.Request) error {
 
 // GetCampaign returns a campaign.
 func (h *HTTP) GetCampaign(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (h *HTTP) GetCampaign(w http.ResponseWriter, r *http.Request) error {
 
 // UpdateCampaign changes a campaign or moves its state.
 func (h *HTTP) UpdateCampaign(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (h *HTTP) UpdateCampaign(w http.ResponseWriter, r *http.Request) error {
 
 // RecordVisit records a visit of a house with its corrections.
 func (h *HTTP) RecordVisit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -94,11 +94,11 @@ func (h *HTTP) RecordVisit(w http.ResponseWriter, r *http.Request) error {
 
 // HouseVisits lists the visits of a house during a campaign.
 func (h *HTTP) HouseVisits(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	houseID, err := pathID(r, "house_id")
+	houseID, err := httpapi.PathID(r, "house_id")
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (h *HTTP) HouseVisits(w http.ResponseWriter, r *http.Request) error {
 
 // CampaignFigures returns the figures of an area of a campaign: ?area=.
 func (h *HTTP) CampaignFigures(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (h *HTTP) CampaignFigures(w http.ResponseWriter, r *http.Request) error {
 
 // Unvisited lists the houses not yet visited: ?area=&limit=&before_id=.
 func (h *HTTP) Unvisited(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}

@@ -62,14 +62,6 @@ type CloseRequest struct {
 	Channel Channel `json:"channel"`
 }
 
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.Field(name, "integer", name+" must be a positive integer", name+" 必须是正整数")
-	}
-	return id, nil
-}
-
 // query reads the common list parameters and integer filters.
 type query struct {
 	url.Values
@@ -142,7 +134,7 @@ func (h *HTTP) CreateBuilding(w http.ResponseWriter, r *http.Request) error {
 
 // GetBuilding returns a building.
 func (h *HTTP) GetBuilding(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -155,7 +147,7 @@ func (h *HTTP) GetBuilding(w http.ResponseWriter, r *http.Request) error {
 
 // UpdateBuilding changes a building.
 func (h *HTTP) UpdateBuilding(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -200,7 +192,7 @@ func (h *HTTP) CreateHouse(w http.ResponseWriter, r *http.Request) error {
 
 // GetHouse returns a house.
 func (h *HTTP) GetHouse(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -213,7 +205,7 @@ func (h *HTTP) GetHouse(w http.ResponseWriter, r *http.Request) error {
 
 // UpdateHouse changes a house.
 func (h *HTTP) UpdateHouse(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -260,7 +252,7 @@ func (h *HTTP) CreateHousehold(w http.ResponseWriter, r *http.Request) error {
 
 // GetHousehold returns a household.
 func (h *HTTP) GetHousehold(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -273,7 +265,7 @@ func (h *HTTP) GetHousehold(w http.ResponseWriter, r *http.Request) error {
 
 // UpdateHousehold changes a household.
 func (h *HTTP) UpdateHousehold(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -290,7 +282,7 @@ func (h *HTTP) UpdateHousehold(w http.ResponseWriter, r *http.Request) error {
 
 // CloseHousehold closes a household (an empty body is fine).
 func (h *HTTP) CloseHousehold(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -309,7 +301,7 @@ func (h *HTTP) CloseHousehold(w http.ResponseWriter, r *http.Request) error {
 
 // AddMember puts a person into a household.
 func (h *HTTP) AddMember(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -327,11 +319,11 @@ func (h *HTTP) AddMember(w http.ResponseWriter, r *http.Request) error {
 // RemoveMember records a person moving out of a household (an empty body
 // is fine).
 func (h *HTTP) RemoveMember(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	pid, err := pathID(r, "person_id")
+	pid, err := httpapi.PathID(r, "person_id")
 	if err != nil {
 		return err
 	}
@@ -350,7 +342,7 @@ func (h *HTTP) RemoveMember(w http.ResponseWriter, r *http.Request) error {
 
 func (h *HTTP) history(entity string) httpapi.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
+		id, err := httpapi.PathID(r, "id")
 		if err != nil {
 			return err
 		}
@@ -382,7 +374,7 @@ func (h *HTTP) PersonHistory(w http.ResponseWriter, r *http.Request) error {
 
 // File returns the household file.
 func (h *HTTP) File(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -395,7 +387,7 @@ func (h *HTTP) File(w http.ResponseWriter, r *http.Request) error {
 
 // AddAppeal records an appeal in a household file.
 func (h *HTTP) AddAppeal(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -412,7 +404,7 @@ func (h *HTTP) AddAppeal(w http.ResponseWriter, r *http.Request) error {
 
 // UpdateAppeal changes an appeal's status.
 func (h *HTTP) UpdateAppeal(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -429,7 +421,7 @@ func (h *HTTP) UpdateAppeal(w http.ResponseWriter, r *http.Request) error {
 
 // AppealToCase turns an appeal into a case.
 func (h *HTTP) AppealToCase(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -446,7 +438,7 @@ func (h *HTTP) AppealToCase(w http.ResponseWriter, r *http.Request) error {
 
 // AddVisit records a visit note.
 func (h *HTTP) AddVisit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -506,7 +498,7 @@ func (h *HTTP) CreatePerson(w http.ResponseWriter, r *http.Request) error {
 
 // GetPerson returns a person (masked).
 func (h *HTTP) GetPerson(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -519,7 +511,7 @@ func (h *HTTP) GetPerson(w http.ResponseWriter, r *http.Request) error {
 
 // UpdatePerson changes a person.
 func (h *HTTP) UpdatePerson(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -536,7 +528,7 @@ func (h *HTTP) UpdatePerson(w http.ResponseWriter, r *http.Request) error {
 
 // SetTags replaces a person's tags.
 func (h *HTTP) SetTags(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -553,7 +545,7 @@ func (h *HTTP) SetTags(w http.ResponseWriter, r *http.Request) error {
 
 // Reveal shows a person's full ID and phone numbers (?field=id_number|phone); audited.
 func (h *HTTP) Reveal(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -582,7 +574,7 @@ func (h *HTTP) SaveTag(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusCreated
 	t.ID = 0
 	if r.PathValue("id") != "" {
-		id, err := pathID(r, "id")
+		id, err := httpapi.PathID(r, "id")
 		if err != nil {
 			return err
 		}

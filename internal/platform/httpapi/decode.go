@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tongxin/tongxin/internal/platform/errs"
@@ -57,4 +58,13 @@ func jsonError(err error, limit int64) error {
 		return errs.Field("body", "required", "the body is empty or cut short", "请求体为空或不完整")
 	}
 	return errs.Field("body", "json", "malformed JSON", "JSON 格式错误")
+}
+
+// PathID reads a positive integer path parameter ({id} and the like).
+func PathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.Field(name, "integer", name+" must be a positive integer", name+" 必须是正整数")
+	}
+	return id, nil
 }
