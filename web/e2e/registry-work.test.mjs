@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { BASE, OUT, launchChromium } from './support/env.mjs'
+import { BASE, OUT, launchChromium, apiAs, consoleLogin, withCheckDigit } from './support/env.mjs'
 
 const PASSWORD = 'tongxin-demo-2026'
 const WAIT = 30_000
@@ -24,41 +24,17 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(OUT, name), fullPage: false })
 }
 
-/** An API session (cookie + CSRF) as a demo user. */
-async function apiAs(username) {
-  const ctx = await browser.newContext()
-  const res = await ctx.request.post(`${BASE}/api/v1/auth/login`, { data: { username, password: PASSWORD } })
-  assert.equal(res.status(), 200, `${username} cannot log in: ${await res.text()}`)
-  const get = async (p) => {
-    const r = await ctx.request.get(`${BASE}/api/v1${p}`)
-    assert.ok(r.ok(), `GET ${p} → ${r.status()} ${await r.text()}`)
-    return r.json()
-  }
-  return { ctx, get }
-}
-
 /** A valid GB 11643 ID number; n makes it differ within a run, STAMP across runs. */
 function idNumber(n) {
   const seq = String((STAMP + n * 7) % 1000).padStart(3, '0')
   const day = String(((Math.floor(STAMP / 1000) + n) % 28) + 1).padStart(2, '0')
   const month = String((n % 12) + 1).padStart(2, '0')
   const first = `370211198${n % 10}${month}${day}${seq}`
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-  let s = 0
-  for (let i = 0; i < 17; i++) s += Number(first[i]) * w[i]
-  return first + '10X98765432'[s % 11]
+  return withCheckDigit(first)
 }
 
 function wrongCheckDigit(id) {
   return id.slice(0, 17) + (id[17] === '0' ? '1' : '0')
-}
-
-async function consoleLogin(page, username) {
-  await page.goto(`${BASE}/login`)
-  await page.getByTestId('login-username').fill(username)
-  await page.getByTestId('login-password').fill(PASSWORD)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => u.pathname !== '/login')
 }
 
 async function uploadLedger(page, csv, mode) {
@@ -93,7 +69,7 @@ describe('registry field work', () => {
 
   test('the secretary imports a ledger: all-or-nothing is rejected, valid rows go in', async () => {
     assert.ok(browser, 'no browser')
-    const api = await apiAs('secretary')
+    const api = await apiAs(browser, 'secretary')
     const tpl = await api.ctx.request.get(`${BASE}/api/v1/registry/import/template.xlsx`)
     assert.equal(tpl.status(), 200, 'the template does not download')
     const body = await tpl.body()
@@ -170,7 +146,7 @@ describe('registry field work', () => {
     await row.getByTestId('reg-campaign-activate').click()
     await row.getByTestId('reg-campaign-state').filter({ hasText: '进行中' }).waitFor()
 
-    const api = await apiAs('secretary')
+    const api = await apiAs(browser, 'secretary')
     const list = await api.get('/registry/campaigns?state=active&limit=100')
     await api.ctx.close()
     const c = list.items.find((x) => x.name === name)
@@ -181,7 +157,7 @@ describe('registry field work', () => {
 
   test('the grid worker records a visit with a correction in the phone app', async () => {
     assert.ok(campaignId, 'no campaign')
-    const api = await apiAs('gridworker')
+    const api = await apiAs(browser, 'gridworker')
     const hhs = await api.get('/registry/households?limit=50')
     const hh = hhs.items.find((h) => h.members >= 1)
     assert.ok(hh, 'the grid worker sees no household')
@@ -235,7 +211,7 @@ describe('registry field work', () => {
     })
     await shot(secretary, 'registry-person-history.png')
 
-    const api = await apiAs('secretary')
+    const api = await apiAs(browser, 'secretary')
     const fig = await api.get(`/registry/campaigns/${campaignId}/figures`)
     await api.ctx.close()
     assert.ok(fig.total.visited >= 1 && fig.total.coverage > 0, `coverage is ${fig.total.coverage}`)

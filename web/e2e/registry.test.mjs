@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { BASE, OUT, launchChromium } from './support/env.mjs'
+import { BASE, OUT, launchChromium, apiAs, consoleLogin, withCheckDigit } from './support/env.mjs'
 
 const PASSWORD = 'tongxin-demo-2026'
 const WAIT = 30_000
@@ -22,36 +22,12 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(OUT, name), fullPage: false })
 }
 
-/** An API session (cookie + CSRF) as a demo user. */
-async function apiAs(username) {
-  const ctx = await browser.newContext()
-  const res = await ctx.request.post(`${BASE}/api/v1/auth/login`, { data: { username, password: PASSWORD } })
-  assert.equal(res.status(), 200, `${username} cannot log in: ${await res.text()}`)
-  const get = async (p) => {
-    const r = await ctx.request.get(`${BASE}/api/v1${p}`)
-    assert.ok(r.ok(), `GET ${p} → ${r.status()} ${await r.text()}`)
-    return r.json()
-  }
-  return { ctx, get }
-}
-
 /** A valid GB 11643 ID number, different on every run. */
 function idNumber() {
   const seq = String(STAMP % 1000).padStart(3, '0')
   const day = String((Math.floor(STAMP / 1000) % 28) + 1).padStart(2, '0')
   const first = `371302199603${day}${seq}`
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-  let s = 0
-  for (let i = 0; i < 17; i++) s += Number(first[i]) * w[i]
-  return first + '10X98765432'[s % 11]
-}
-
-async function consoleLogin(page, username) {
-  await page.goto(`${BASE}/login`)
-  await page.getByTestId('login-username').fill(username)
-  await page.getByTestId('login-password').fill(PASSWORD)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => u.pathname !== '/login')
+  return withCheckDigit(first)
 }
 
 describe('registry', () => {
@@ -76,7 +52,7 @@ describe('registry', () => {
 
   test('the secretary browses building → house → household file and reveals a member', async () => {
     assert.ok(browser, 'no browser')
-    const api = await apiAs('secretary')
+    const api = await apiAs(browser, 'secretary')
     const hhs = await api.get('/registry/households?limit=100')
     const hh = hhs.items.find((h) => h.members >= 3) ?? hhs.items[0]
     assert.ok(hh, 'the demo has no households')
@@ -122,7 +98,7 @@ describe('registry', () => {
 
   test('the secretary finds a person by pinyin initials and opens the history', async () => {
     assert.ok(secretary && target, 'no console page')
-    const api = await apiAs('secretary')
+    const api = await apiAs(browser, 'secretary')
     const people = await api.get(`/registry/persons?household_id=${target.household.id}`)
     await api.ctx.close()
     const person = people.items[0]
@@ -143,12 +119,12 @@ describe('registry', () => {
 
   test('the grid worker adds a new citizen in the phone app', async () => {
     assert.ok(browser, 'no browser')
-    const api = await apiAs('gridworker')
+    const api = await apiAs(browser, 'gridworker')
     const hhs = await api.get('/registry/households?limit=50')
     await api.ctx.close()
     newHousehold = hhs.items.find((h) => h.members < 4) ?? hhs.items[0]
     assert.ok(newHousehold, 'the grid worker sees no household')
-    const api2 = await apiAs('gridworker')
+    const api2 = await apiAs(browser, 'gridworker')
     const house = await api2.get(`/registry/houses/${newHousehold.house_id}`)
     await api2.ctx.close()
 

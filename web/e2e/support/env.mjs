@@ -24,3 +24,35 @@ const ARGS = [
 export function launchChromium() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
 }
+
+export const DEMO_PASSWORD = 'tongxin-demo-2026'
+
+/** An API session (cookie) as a demo user, in its own browser context. */
+export async function apiAs(browser, username, password = DEMO_PASSWORD) {
+  const ctx = await browser.newContext()
+  const res = await ctx.request.post(`${BASE}/api/v1/auth/login`, { data: { username, password } })
+  if (res.status() !== 200) throw new Error(`${username} cannot log in: ${res.status()} ${await res.text()}`)
+  const get = async (p) => {
+    const r = await ctx.request.get(`${BASE}/api/v1${p}`)
+    if (!r.ok()) throw new Error(`GET ${p} → ${r.status()} ${await r.text()}`)
+    return r.json()
+  }
+  return { ctx, get }
+}
+
+/** Logs a console page in through the login form. */
+export async function consoleLogin(page, username, password = DEMO_PASSWORD) {
+  await page.goto(`${BASE}/login`)
+  await page.getByTestId('login-username').fill(username)
+  await page.getByTestId('login-password').fill(password)
+  await page.getByTestId('login-submit').click()
+  await page.waitForURL((u) => u.pathname !== '/login')
+}
+
+/** Completes 17 digits into a GB 11643 ID number with its check character. */
+export function withCheckDigit(first17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  let s = 0
+  for (let i = 0; i < 17; i++) s += Number(first17[i]) * w[i]
+  return first17 + '10X98765432'[s % 11]
+}
