@@ -43,7 +43,7 @@ func commands() []command {
 		{"user", "manage accounts: add, passwd, grant, apikey", runUser},
 		{"areas", "area tree: import (GeoJSON FeatureCollection)", runAreas},
 		{"audit", "audit log: verify the hash chain", runAudit},
-		{"bench", "whole-system benchmarks: locate", runBench},
+		{"bench", "whole-system benchmarks: locate, intake, overdue", runBench},
 		{"registry", "population registry: import a persons ledger (xlsx/csv), write the template", runRegistry},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "tongxin", Version)
