@@ -106,7 +106,7 @@ func (s *Store) CreateHouse(ctx context.Context, n NewHouse) (House, error) {
 		if err != nil {
 			return err
 		}
-		if err := indexAddress(ctx, tx, id, b.AreaCode, n.Address); err != nil {
+		if err := indexAddress(ctx, tx, b.ID, n.Address); err != nil {
 			return err
 		}
 		return record(ctx, tx, a, "house", id, b.AreaCode, diff{{field: "created", to: &n.Address}})
@@ -117,21 +117,59 @@ func (s *Store) CreateHouse(ctx context.Context, n NewHouse) (House, error) {
 	return s.GetHouse(ctx, id)
 }
 
-// indexAddress replaces the address bigrams of a house.
-func indexAddress(ctx context.Context, tx *db.Tx, houseID int64, areaCode, address string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM house_grams WHERE house_id = ?`, houseID); err != nil {
+// indexAddress adds the bigrams of a house's address to its building's.
+func indexAddress(ctx context.Context, tx *db.Tx, buildingID int64, address string) error {
+	return addGrams(ctx, tx, buildingID, grams(address))
+}
+
+// addGrams adds bigrams to a building's set (those it holds already are
+// skipped).
+func addGrams(ctx context.Context, tx *db.Tx, buildingID int64, gs []string) error {
+	for len(gs) > 0 {
+		n := min(len(gs), 128)
+		args := make([]any, 0, 2*n)
+		for _, g := range gs[:n] {
+			args = append(args, g, buildingID)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO building_grams (gram, building_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")+
+			` ON CONFLICT DO NOTHING`, args...); err != nil {
+			return err
+		}
+		gs = gs[n:]
+	}
+	return nil
+}
+
+// reindexBuilding rebuilds a building's bigrams from its houses' addresses,
+// after an address changed (so that the old one no longer narrows to it).
+func reindexBuilding(ctx context.Context, tx *db.Tx, buildingID int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM building_grams WHERE building_id = ?`, buildingID); err != nil {
 		return err
 	}
-	gs := grams(address)
-	if len(gs) == 0 {
-		return nil
+	rows, err := tx.QueryContext(ctx, `SELECT address FROM houses WHERE building_id = ?`, buildingID)
+	if err != nil {
+		return err
 	}
-	args := make([]any, 0, 3*len(gs))
-	for _, g := range gs {
-		args = append(args, g, houseID, areaCode)
+	seen := map[string]bool{}
+	var gs []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			rows.Close()
+			return err
+		}
+		for _, g := range grams(a) {
+			if !seen[g] {
+				seen[g] = true
+				gs = append(gs, g)
+			}
+		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO house_grams (gram, house_id, area_code) VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(gs)), ", "), args...)
-	return err
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return addGrams(ctx, tx, buildingID, gs)
 }
 
 const houseCols = `h.id, h.building_id, b.name, h.area_code, h.unit, h.floor, h.room, h.address, h.usage, h.floor_area_dm2, h.owner_name,
@@ -255,8 +293,8 @@ func (s *Store) ListHouses(ctx context.Context, f HouseFilter) ([]House, int64, 
 const maxGrams = 4
 
 // addressMatch is a predicate "the address of house alias h contains the
-// fragment": index lookups on the address bigrams narrow the houses, and a
-// LIKE on the address confirms. A one-character fragment uses the LIKE only.
+// fragment": index lookups on the bigrams narrow the buildings, and a LIKE
+// on the address confirms. A one-character fragment uses the LIKE only.
 func addressMatch(h, fragment string) (string, []any) {
 	frag := strings.ToLower(strings.NewReplacer("%", "", "_", "").Replace(compact(fragment)))
 	gs := grams(frag)
@@ -267,7 +305,7 @@ func addressMatch(h, fragment string) (string, []any) {
 	var conds []string
 	var args []any
 	for _, g := range gs {
-		conds = append(conds, h+".id IN (SELECT g.house_id FROM house_grams g WHERE g.gram = ?)")
+		conds = append(conds, h+".building_id IN (SELECT g.building_id FROM building_grams g WHERE g.gram = ?)")
 		args = append(args, g)
 	}
 	conds = append(conds, "REPLACE(LOWER("+h+".address), ' ', '') LIKE ?")
@@ -344,7 +382,7 @@ func (s *Store) UpdateHouse(ctx context.Context, id int64, c HousePatch) (House,
 			return err
 		}
 		if next.Address != h.Address {
-			if err := indexAddress(ctx, tx, id, h.AreaCode, next.Address); err != nil {
+			if err := reindexBuilding(ctx, tx, h.BuildingID); err != nil {
 				return err
 			}
 		}

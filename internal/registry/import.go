@@ -40,8 +40,8 @@ type ImportOptions struct {
 	// ReportPath is where the error report (xlsx) is written when there are
 	// invalid rows; "" writes none.
 	ReportPath string
-	// BatchSize is the number of rows per transaction in valid_rows mode
-	// (default 1000).
+	// BatchSize is the number of rows per chunk, and per transaction in
+	// valid_rows mode (default 5,000).
 	BatchSize int
 	// Progress, when set, is called after every batch with the rows read.
 	Progress func(rows int)
@@ -230,7 +230,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		return res, errs.Field("mode", "enum", "mode must be all_or_nothing or valid_rows", "mode 须为 all_or_nothing 或 valid_rows")
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 1000
+		opts.BatchSize = 5000
 	}
 	p := access.From(ctx)
 	if !p.Can(access.RegistryWrite) {
@@ -270,40 +270,43 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		rep = &reportWriter{path: opts.ReportPath, header: header.raw}
 		defer rep.discard()
 	}
-	today := today(s.clock.Now())
+	// Rows are read, parsed and sealed a chunk ahead, on another goroutine,
+	// while the chunk before is written.
+	chunks := make(chan readChunk, 1)
+	rctx, stopReading := context.WithCancel(ctx)
+	defer func() {
+		// The reader is done with src before the caller closes it.
+		stopReading()
+		for range chunks {
+		}
+	}()
+	go s.readChunks(rctx, src, header, line, opts.BatchSize, chunks)
 	eof := false
-	// batch reads and writes up to n rows in tx.
-	var rowsOf func(tx *db.Tx, n int) error
-	batch := func(tx *db.Tx, n int) error {
+	// batch writes the next chunk in tx.
+	var rowsOf func(tx *db.Tx) error
+	batch := func(tx *db.Tx) error {
 		if err := st.begin(ctx, tx); err != nil {
 			return err
 		}
-		if err := rowsOf(tx, n); err != nil {
+		if err := rowsOf(tx); err != nil {
 			return err
 		}
 		return st.flush(ctx, tx)
 	}
-	rowsOf = func(tx *db.Tx, n int) error {
-		// Read and parse the chunk, look up what it needs at once, then
-		// check and store its rows in file order (import_batch.go).
-		chunk := make([]chunkRow, 0, max(n, 0))
-		for i := 0; n <= 0 || i < n; i++ {
-			raw, err := src.next()
-			if err == io.EOF {
-				eof = true
-				break
-			}
-			line++
-			if err != nil {
-				return readError(err)
-			}
-			if blank(raw) {
-				continue
-			}
-			res.Rows++
-			row, problems := parseLedgerRow(header, raw, today)
-			chunk = append(chunk, chunkRow{line: line, raw: raw, row: row, problems: problems})
+	rowsOf = func(tx *db.Tx) error {
+		// Look up what the chunk needs at once, then check and store its
+		// rows in file order (import_batch.go).
+		rc, ok := <-chunks
+		if !ok {
+			eof = true
+			return nil
 		}
+		if rc.err != nil {
+			return rc.err
+		}
+		eof = rc.last
+		chunk := rc.rows
+		res.Rows += len(chunk)
 		if err := st.prefetch(ctx, tx, chunk); err != nil {
 			return err
 		}
@@ -347,7 +350,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		// it is rolled back when one row is invalid.
 		err := s.db.InTx(ctx, func(tx *db.Tx) error {
 			for !eof {
-				if err := batch(tx, opts.BatchSize); err != nil {
+				if err := batch(tx); err != nil {
 					return err
 				}
 				if opts.Progress != nil {
@@ -369,7 +372,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 	} else {
 		for !eof {
 			before := res.Imported + res.Updated
-			if err := s.db.InTx(ctx, func(tx *db.Tx) error { return batch(tx, opts.BatchSize) }); err != nil {
+			if err := s.db.InTx(ctx, func(tx *db.Tx) error { return batch(tx) }); err != nil {
 				st.reset()
 				return res, err
 			}
@@ -387,6 +390,70 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		}
 	}
 	return res, nil
+}
+
+// readChunk is a chunk of read rows, or the error that ended reading.
+type readChunk struct {
+	rows []chunkRow
+	last bool
+	err  error
+}
+
+// readChunks reads the rows after the header in chunks of n, parses them
+// and seals the ID and phone numbers of the valid ones; it closes out at the
+// end of the file, after an error, or when ctx ends.
+func (s *Store) readChunks(ctx context.Context, src rowSource, header ledgerHeader, line, n int, out chan<- readChunk) {
+	defer close(out)
+	today := today(s.clock.Now())
+	for {
+		chunk := make([]chunkRow, 0, n)
+		last := false
+		for len(chunk) < n {
+			if ctx.Err() != nil {
+				return
+			}
+			raw, err := src.next()
+			if err == io.EOF {
+				last = true
+				break
+			}
+			line++
+			if err != nil {
+				select {
+				case out <- readChunk{err: readError(err)}:
+				case <-ctx.Done():
+				}
+				return
+			}
+			if blank(raw) {
+				continue
+			}
+			row, problems := parseLedgerRow(header, raw, today)
+			c := chunkRow{line: line, raw: raw, row: row, problems: problems}
+			if len(problems) == 0 {
+				if c.seal, err = s.sealID(row.ID.typ, row.ID.number); err == nil {
+					c.phone, err = s.sealPhone(row.Phone)
+				}
+				if err != nil {
+					select {
+					case out <- readChunk{err: err}:
+					case <-ctx.Done():
+					}
+					return
+				}
+				c.full, c.inits = namePinyin(row.Name)
+			}
+			chunk = append(chunk, c)
+		}
+		select {
+		case out <- readChunk{rows: chunk, last: last}:
+		case <-ctx.Done():
+			return
+		}
+		if last {
+			return
+		}
+	}
 }
 
 func readError(err error) error {
@@ -418,6 +485,9 @@ type importState struct {
 	hist      []any           // buffered registry_history rows, 10 values each
 	known     map[string]bool // ID blind indexes on record or stored in this chunk
 	queue     pending         // new-person records to write at the end of the chunk
+	// grams are the address bigrams known to be stored per building, so
+	// that a new house adds only the ones its building lacks.
+	grams map[int64]map[string]bool
 }
 
 const histCols = 10
@@ -462,6 +532,9 @@ type houseRef struct {
 	id, household int64
 	area          string
 	head          int64
+	// members of a household queued in this chunk, for its "created"
+	// history row (which then stands for their membership rows).
+	members []string
 }
 
 func (s *Store) newImportState(ctx context.Context, p *access.Principal, areaCode string) (*importState, error) {
@@ -498,11 +571,21 @@ func (s *Store) newImportState(ctx context.Context, p *access.Principal, areaCod
 func (st *importState) reset() {
 	st.buildings = map[string]*bldRef{}
 	st.houses = map[houseKey]*houseRef{}
+	st.grams = map[int64]map[string]bool{}
 	st.hist = st.hist[:0]
 	st.queue = pending{}
 }
 
+// cacheHouses bounds the import's caches: past it they start afresh (the
+// next chunk looks up what it needs), so memory does not grow with the file.
+const cacheHouses = 20_000
+
 func (st *importState) begin(ctx context.Context, tx *db.Tx) error {
+	if len(st.houses) > cacheHouses || len(st.buildings) > cacheHouses || len(st.grams) > cacheHouses {
+		st.buildings = map[string]*bldRef{}
+		st.houses = map[houseKey]*houseRef{}
+		st.grams = map[int64]map[string]bool{}
+	}
 	a, err := st.s.actor(ctx, tx, ChannelImport)
 	st.a = a
 	return err
@@ -658,7 +741,7 @@ func (st *importState) write(ctx context.Context, tx *db.Tx, r ledgerRow) (updat
 			return false, nil, err
 		}
 		h.area = b.area
-		if err := indexAddress(ctx, tx, h.id, h.area, addr); err != nil {
+		if err := indexAddress(ctx, tx, b.id, addr); err != nil {
 			return false, nil, err
 		}
 		st.record("house", h.id, h.area, diff{{field: "created", to: &addr}})

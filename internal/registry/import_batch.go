@@ -23,11 +23,12 @@ import (
 
 // chunkRow is one read row of a chunk.
 type chunkRow struct {
-	line     int
-	raw      []string
-	row      ledgerRow
-	problems []RowProblem
-	seal     sealed
+	line        int
+	raw         []string
+	row         ledgerRow
+	problems    []RowProblem
+	seal, phone sealed // of valid rows
+	full, inits string // the name's pinyin and initials
 }
 
 // pending is what new-person rows queued and flushPending writes.
@@ -132,9 +133,9 @@ func insertRows(ctx context.Context, tx *db.Tx, head string, cols int, args []an
 	return nil
 }
 
-// prefetch seals the ID numbers of the chunk's valid rows and looks up what
-// they need: the ID numbers on record, the buildings by address, and the
-// houses with their open households.
+// prefetch looks up what the chunk's valid rows need: their ID numbers on
+// record, the buildings by address, and the houses with their open
+// households.
 func (st *importState) prefetch(ctx context.Context, tx *db.Tx, chunk []chunkRow) error {
 	st.known = map[string]bool{}
 	var idx, addrs []any
@@ -144,13 +145,8 @@ func (st *importState) prefetch(ctx context.Context, tx *db.Tx, chunk []chunkRow
 		if len(c.problems) > 0 {
 			continue
 		}
-		seal, err := st.s.sealID(c.row.ID.typ, c.row.ID.number)
-		if err != nil {
-			return err
-		}
-		c.seal = seal
-		if seal.index != "" {
-			idx = append(idx, seal.index)
+		if c.seal.index != "" {
+			idx = append(idx, c.seal.index)
 		}
 		a := c.row.BuildingAddress
 		if _, ok := st.buildings[a]; !ok && !seenAddr[a] {
@@ -379,20 +375,25 @@ func (st *importState) writeNew(ctx context.Context, tx *db.Tx, c *chunkRow) (bo
 		st.houses[houseKey{b.id, r.Unit, r.Room}] = h
 	}
 	if h.household == 0 {
+		// A household opened by this chunk: one history row, written with
+		// the chunk, names the members it was opened with (and its head).
 		h.household = queued
+		h.members = nil
 		st.queue.households = append(st.queue.households, h)
 		label := r.BuildingAddress + " " + r.Unit + " " + r.Room
-		st.recordRef("household", &h.household, h.area, diff{{field: "created", to: &label}})
+		members := &h.members
+		st.recordLazy(&h.household, h.area, "household", "created", nil, func() any {
+			s := label
+			if len(*members) > 0 {
+				s += "；成员：" + strings.Join(*members, "、")
+			}
+			return &s
+		})
 	}
-	phone, err := st.s.sealPhone(r.Phone)
-	if err != nil {
-		return false, nil, err
-	}
-	p := &pendingPerson{h: h, r: r, seal: c.seal, phone: phone, tagIDs: tagIDs, area: h.area, householdRef: &h.household}
+	p := &pendingPerson{h: h, r: r, seal: c.seal, phone: c.phone, full: c.full, inits: c.inits, tagIDs: tagIDs, area: h.area, householdRef: &h.household}
 	if r.ResidenceType == "new_citizen" {
 		p.origin = r.HukouAddress
 	}
-	p.full, p.inits = namePinyin(r.Name)
 	p.joined = r.MovedInOn
 	if p.joined == "" {
 		p.joined = today(st.a.at)
@@ -406,12 +407,19 @@ func (st *importState) writeNew(ctx context.Context, tx *db.Tx, c *chunkRow) (bo
 		s := fmt.Sprintf("%s %s（户 #%d，%s）", name, masked, hh.household, Relationships.Label(rel))
 		return &s
 	}
-	member := func() any { return memberLabel(name, p.id, rel) }
-	st.recordLazy(&h.household, h.area, "household", "member", nil, member)
+	opened := h.household == queued
+	if opened {
+		h.members = append(h.members, name+"（"+Relationships.Label(rel)+"）")
+	} else {
+		member := func() any { return memberLabel(name, p.id, rel) }
+		st.recordLazy(&h.household, h.area, "household", "member", nil, member)
+	}
 	if r.Relationship == "head" {
 		p.head = true
 		h.head = queued
-		st.recordLazy(&h.household, h.area, "household", "head_person_id", nil, func() any { return idStr(&p.id) })
+		if !opened {
+			st.recordLazy(&h.household, h.area, "household", "head_person_id", nil, func() any { return idStr(&p.id) })
+		}
 	}
 	st.recordLazy(&p.id, h.area, "person", "created", nil, personLabel)
 	if len(added) > 0 {
@@ -480,29 +488,37 @@ func (st *importState) flushPending(ctx context.Context, tx *db.Tx) error {
 		if err != nil {
 			return err
 		}
+		// The bigrams each building lacks, in key order (the inserts walk
+		// the primary key forward).
 		type gramRow struct {
-			gram  string
-			house int64
-			area  string
+			gram     string
+			building int64
 		}
 		var gr []gramRow
 		for _, x := range q.houses {
 			if x.h.id <= 0 {
 				return fmt.Errorf("registry: house %d %s %s not returned", x.building, x.unit, x.room)
 			}
+			set := st.grams[x.building]
+			if set == nil {
+				set = map[string]bool{}
+				st.grams[x.building] = set
+			}
 			for _, g := range grams(x.addr) {
-				gr = append(gr, gramRow{g, x.h.id, x.area})
+				if !set[g] {
+					set[g] = true
+					gr = append(gr, gramRow{g, x.building})
+				}
 			}
 		}
-		// In key order: the inserts walk the primary key forward.
 		slices.SortFunc(gr, func(a, b gramRow) int {
-			return cmp.Or(strings.Compare(a.gram, b.gram), cmp.Compare(a.house, b.house))
+			return cmp.Or(strings.Compare(a.gram, b.gram), cmp.Compare(a.building, b.building))
 		})
-		grs := make([]any, 0, 3*len(gr))
+		grs := make([]any, 0, 2*len(gr))
 		for _, g := range gr {
-			grs = append(grs, g.gram, g.house, g.area)
+			grs = append(grs, g.gram, g.building)
 		}
-		if err := insertRows(ctx, tx, `INSERT INTO house_grams (gram, house_id, area_code)`, 3, grs, ``, nil); err != nil {
+		if err := insertRows(ctx, tx, `INSERT INTO building_grams (gram, building_id)`, 2, grs, ` ON CONFLICT DO NOTHING`, nil); err != nil {
 			return err
 		}
 	}

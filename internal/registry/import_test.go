@@ -295,6 +295,24 @@ func BenchmarkImportCSV(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "rows/s")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MiB")
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in bytes: the Go heap,
+// SQLite's page cache and everything else.
+func peakRSS(tb testing.TB) int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		tb.Skip("no /proc/self/status")
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 func mustGB18030(t *testing.T, s string) []byte {

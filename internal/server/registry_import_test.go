@@ -112,9 +112,32 @@ func TestRegistryImportTemplateRoundTrip(t *testing.T) {
 		if got.Members != 2 || got.HeadName != "张三" {
 			t.Fatalf("household %+v", got)
 		}
-		var n int
-		if err := e.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM registry_history WHERE channel = 'import'`).Scan(&n); err != nil || n == 0 {
-			t.Fatalf("history on channel import: %d %v", n, err)
+		// History: the household opened by the import names its members
+		// and head in its "created" row; each person and the house have
+		// theirs; all on the import channel.
+		var hist registry.ChangeList
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/households/%d/history", hh), nil, 200, &hist)
+		if len(hist.Items) != 1 || hist.Items[0].Field != "created" || hist.Items[0].Channel != registry.ChannelImport || hist.Items[0].To == nil ||
+			!strings.HasSuffix(*hist.Items[0].To, "成员：张三（户主）、李梅（配偶）") {
+			t.Fatalf("household history %+v", hist.Items)
+		}
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/persons/%d/history", page.Items[0].ID), nil, 200, &hist)
+		if len(hist.Items) != 2 || hist.Items[0].Field != "created" || !strings.HasPrefix(*hist.Items[0].To, "张三 ") || hist.Items[1].Field != "tags" || *hist.Items[1].To != "党员" {
+			t.Fatalf("person history %+v", hist.Items)
+		}
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/houses/%d/history", got.HouseID), nil, 200, &hist)
+		if len(hist.Items) != 1 || hist.Items[0].Field != "created" || *hist.Items[0].To != "幸福路12号2单元302室" {
+			t.Fatalf("house history %+v", hist.Items)
+		}
+		// A later import of one more member: a member row of its own.
+		id3 := citizenID("37021120100506125")
+		more := ledgerHeader + "幸福路12号,2,3,302,自住,张小,," + id3 + ",,,户籍,,,子女,\n"
+		if r, res := importLedger(t, gw, "more.csv", []byte(more), "area="+mg111); r.status != 200 || res.Imported != 1 {
+			t.Fatalf("second import: %d %s", r.status, r.body)
+		}
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/households/%d/history", hh), nil, 200, &hist)
+		if len(hist.Items) != 2 || hist.Items[1].Field != "member" || !strings.HasPrefix(*hist.Items[1].To, "张小（#") {
+			t.Fatalf("household history after a second import %+v", hist.Items)
 		}
 	})
 }

@@ -384,6 +384,14 @@ func TestRegistrySearch(t *testing.T) {
 				t.Errorf("%s: %v, want %v", tc.query, got, tc.want)
 			}
 		}
+		// A house's new address is found, its old one no longer.
+		var h2 registry.House
+		gw.mustDo("PATCH", fmt.Sprintf("/api/v1/registry/houses/%d", hh2.HouseID), map[string]any{"address": "和平街8号东侧平房"}, 200, &h2)
+		for q, want := range map[string][]string{"东侧平": {"李四"}, "和平街8号202": {}, "和平街8号东": {"李四"}} {
+			if got := f.names(gw, "/api/v1/registry/persons?address="+url.QueryEscape(q)); !slices.Equal(got, want) {
+				t.Errorf("address %s after the change: %v, want %v", q, got, want)
+			}
+		}
 		// The administrator sees both 张三.
 		if got := f.names(e.login("admin"), "/api/v1/registry/persons?phone=13812345678"); len(got) != 2 {
 			t.Errorf("admin phone search %v", got)

@@ -89,7 +89,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	// busy_timeout first, so that the other pragmas wait instead of failing.
-	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"}
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)", "temp_store(MEMORY)", "cache_size(-65536)"}
 	q := url.Values{}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
