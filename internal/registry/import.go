@@ -348,7 +348,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		// One transaction: every row is checked against the database as it
 		// would be stored (duplicates within the file included), and all of
 		// it is rolled back when one row is invalid.
-		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		err := s.db.InBulkTx(ctx, func(tx *db.Tx) error {
 			for !eof {
 				if err := batch(tx); err != nil {
 					return err
@@ -372,7 +372,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 	} else {
 		for !eof {
 			before := res.Imported + res.Updated
-			if err := s.db.InTx(ctx, func(tx *db.Tx) error { return batch(tx) }); err != nil {
+			if err := s.db.InBulkTx(ctx, func(tx *db.Tx) error { return batch(tx) }); err != nil {
 				st.reset()
 				return res, err
 			}

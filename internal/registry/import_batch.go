@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tongxin/tongxin/internal/access"
@@ -131,6 +132,42 @@ func insertRows(ctx context.Context, tx *db.Tx, head string, cols int, args []an
 		}
 	}
 	return nil
+}
+
+// insertNew inserts rows of cols values (args) into table and sets their
+// ids through setID(i, id), i the row's index. On SQLite the ids are chosen
+// here — the transaction holds the only write lock, so MAX(id)+1 … are free —
+// which spares RETURNING its per-row work; on PostgreSQL the identity column
+// chooses them and RETURNING id, key… reports them, matched to rows by
+// keyOf (the key columns of each row, as text).
+func insertNew(ctx context.Context, tx *db.Tx, table, columns string, cols int, args []any, setID func(i int, id int64), key string, keyOf func(i int) string, scanKey func(*sql.Rows) (int64, string, error)) error {
+	n := len(args) / cols
+	if tx.Dialect() == db.SQLite {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+table).Scan(&last); err != nil {
+			return err
+		}
+		withID := make([]any, 0, len(args)+n)
+		for i := 0; i < n; i++ {
+			setID(i, last+1+int64(i))
+			withID = append(append(withID, last+1+int64(i)), args[i*cols:(i+1)*cols]...)
+		}
+		return insertRows(ctx, tx, `INSERT INTO `+table+` (id, `+columns+`)`, cols+1, withID, ``, nil)
+	}
+	index := make(map[string]int, n)
+	for i := 0; i < n; i++ {
+		index[keyOf(i)] = i
+	}
+	return insertRows(ctx, tx, `INSERT INTO `+table+` (`+columns+`)`, cols, args, ` RETURNING id, `+key, func(rs *sql.Rows) error {
+		id, k, err := scanKey(rs)
+		if err != nil {
+			return err
+		}
+		if i, ok := index[k]; ok {
+			setID(i, id)
+		}
+		return nil
+	})
 }
 
 // prefetch looks up what the chunk's valid rows need: their ID numbers on
@@ -463,27 +500,25 @@ func (st *importState) flushPending(ctx context.Context, tx *db.Tx) error {
 	}
 	now := db.Millis(st.a.at)
 	if len(q.houses) > 0 {
-		byKey := map[houseKey]*houseRef{}
 		args := make([]any, 0, 10*len(q.houses))
 		for _, x := range q.houses {
-			byKey[houseKey{x.building, x.unit, x.room}] = x.h
 			var floor any
 			if x.floor != nil {
 				floor = *x.floor
 			}
 			args = append(args, x.building, x.area, x.unit, floor, x.room, x.addr, x.usage, "", now, now)
 		}
-		err := insertRows(ctx, tx, `INSERT INTO houses (building_id, area_code, unit, floor, room, address, usage, owner_name, created_at, updated_at)`, 10,
-			args, ` RETURNING id, building_id, unit, room`, func(rs *sql.Rows) error {
+		houseKeyText := func(building int64, unit, room string) string {
+			return fmt.Sprint(building, "\x00", unit, "\x00", room)
+		}
+		err := insertNew(ctx, tx, "houses", `building_id, area_code, unit, floor, room, address, usage, owner_name, created_at, updated_at`, 10, args,
+			func(i int, id int64) { q.houses[i].h.id = id },
+			`building_id, unit, room`, func(i int) string { x := q.houses[i]; return houseKeyText(x.building, x.unit, x.room) },
+			func(rs *sql.Rows) (int64, string, error) {
 				var id int64
 				var k houseKey
-				if err := rs.Scan(&id, &k.building, &k.unit, &k.room); err != nil {
-					return err
-				}
-				if h := byKey[k]; h != nil {
-					h.id = id
-				}
-				return nil
+				err := rs.Scan(&id, &k.building, &k.unit, &k.room)
+				return id, houseKeyText(k.building, k.unit, k.room), err
 			})
 		if err != nil {
 			return err
@@ -523,48 +558,40 @@ func (st *importState) flushPending(ctx context.Context, tx *db.Tx) error {
 		}
 	}
 	if len(q.households) > 0 {
-		byHouse := map[int64]*houseRef{}
-		args := make([]any, 0, 4*len(q.households))
+		args := make([]any, 0, 6*len(q.households))
 		for _, h := range q.households {
-			byHouse[h.id] = h
 			args = append(args, h.id, h.area, "family", "", now, now)
 		}
-		err := insertRows(ctx, tx, `INSERT INTO households (house_id, area_code, household_type, note, created_at, updated_at)`, 6, args,
-			` RETURNING id, house_id`, func(rs *sql.Rows) error {
+		err := insertNew(ctx, tx, "households", `house_id, area_code, household_type, note, created_at, updated_at`, 6, args,
+			func(i int, id int64) { q.households[i].household = id },
+			`house_id`, func(i int) string { return strconv.FormatInt(q.households[i].id, 10) },
+			func(rs *sql.Rows) (int64, string, error) {
 				var id, house int64
-				if err := rs.Scan(&id, &house); err != nil {
-					return err
-				}
-				if h := byHouse[house]; h != nil {
-					h.household = id
-				}
-				return nil
+				err := rs.Scan(&id, &house)
+				return id, strconv.FormatInt(house, 10), err
 			})
 		if err != nil {
 			return err
 		}
 	}
 	if len(q.persons) > 0 {
-		byIndex := map[string]*pendingPerson{}
-		args := make([]any, 0, 20*len(q.persons))
+		args := make([]any, 0, 21*len(q.persons))
 		for _, p := range q.persons {
 			r := p.r
-			byIndex[p.seal.index] = p
 			args = append(args, p.area, *p.householdRef, r.Name, p.full, p.inits, r.ID.typ, p.seal.enc, argOf(p.seal.index), p.seal.masked, r.ID.gender, argOf(r.ID.birth),
 				p.phone.enc, argOf(p.phone.index), p.phone.masked, r.Ethnicity, r.ResidenceType, r.HukouAddress, argOf(r.MovedInOn), p.origin, now, now)
 		}
-		err := insertRows(ctx, tx, `INSERT INTO persons (area_code, household_id, name, name_pinyin, name_initials, id_type, id_enc, id_index, id_masked, gender, birth_date,
-			phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, origin, created_at, updated_at)`, 21, args,
-			` RETURNING id, id_index`, func(rs *sql.Rows) error {
+		// New persons always have an ID number (the others take the
+		// row-by-row path): its blind index matches the returned rows.
+		err := insertNew(ctx, tx, "persons", `area_code, household_id, name, name_pinyin, name_initials, id_type, id_enc, id_index, id_masked, gender, birth_date,
+			phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, origin, created_at, updated_at`, 21, args,
+			func(i int, id int64) { q.persons[i].id = id },
+			`id_index`, func(i int) string { return q.persons[i].seal.index },
+			func(rs *sql.Rows) (int64, string, error) {
 				var id int64
 				var ix string
-				if err := rs.Scan(&id, &ix); err != nil {
-					return err
-				}
-				if p := byIndex[ix]; p != nil {
-					p.id = id
-				}
-				return nil
+				err := rs.Scan(&id, &ix)
+				return id, ix, err
 			})
 		if err != nil {
 			return err

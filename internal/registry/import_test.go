@@ -227,6 +227,11 @@ func benchStore(tb testing.TB) (*Store, context.Context, string) {
 		}
 		return base64.StdEncoding.EncodeToString(b)
 	}
+	for _, ix := range strings.Fields(os.Getenv("BENCH_DROP")) {
+		if _, err := d.ExecContext(ctx, "DROP INDEX "+ix); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	keys, err := pii.FromEnv("enc k1 " + b64(32, 1) + "\nindex " + b64(32, 2))
 	if err != nil {
 		tb.Fatal(err)

@@ -10,6 +10,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -231,6 +232,55 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	db.wst.prepareWanted(ctx)
+	return nil
+}
+
+// InBulkTx is InTx for bulk loads whose code resolves every reference it
+// writes itself (as ledger imports do, from ids they just read or stored in
+// the same transaction): on SQLite the writer connection checks no foreign
+// keys for the duration of the transaction — each check is a B-tree seek per
+// row and reference — and checks them again from the next transaction on.
+// PostgreSQL runs it as InTx.
+func (db *DB) InBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.dialect != SQLite {
+		return db.InTx(ctx, fn)
+	}
+	if err := db.inBulkTx(ctx, fn); err != nil {
+		return err
+	}
+	db.wst.prepareWanted(ctx)
+	return nil
+}
+
+func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	// Outside a transaction, as SQLite ignores the pragma inside one.
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer func() {
+		// A connection left without foreign keys must not go back to the
+		// pool: Raw marks it bad when the pragma fails.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, dialect: db.dialect, cache: db.wst}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
 	return nil
 }
 
