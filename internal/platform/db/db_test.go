@@ -109,3 +109,47 @@ func TestGroupCommit(t *testing.T) {
 		}
 	})
 }
+
+func TestBulkTx(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		orphan := `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, '999999', 'subdistrict', 'x', 0, 0)`
+		// A bulk transaction commits like any other; on SQLite it does not
+		// check foreign keys (the bulk loader resolves its references), on
+		// PostgreSQL it does.
+		err := d.InBulkTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, orphan, "370211001")
+			return err
+		})
+		if d.Dialect() == db.SQLite && err != nil {
+			t.Fatalf("sqlite bulk tx: %v", err)
+		}
+		if d.Dialect() == db.Postgres && err == nil {
+			t.Fatal("postgres bulk tx accepted a dangling reference")
+		}
+		// A failed bulk transaction leaves nothing behind.
+		boom := fmt.Errorf("boom")
+		if err := d.InBulkTx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO areas (code, level, name, valid_from, updated_at) VALUES ('370212', 'district', 'x', 0, 0)`); err != nil {
+				return err
+			}
+			return boom
+		}); err != boom {
+			t.Fatalf("want boom, got %v", err)
+		}
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas WHERE code = '370212'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rolled back bulk tx left %d rows (%v)", n, err)
+		}
+		// Every later transaction checks foreign keys again.
+		for i := 0; i < 3; i++ {
+			err := d.InTx(ctx, func(tx *db.Tx) error {
+				_, err := tx.ExecContext(ctx, orphan, fmt.Sprintf("37021100%d", i+2))
+				return err
+			})
+			if err == nil {
+				t.Fatalf("transaction %d after a bulk one accepted a dangling reference", i)
+			}
+		}
+	})
+}
