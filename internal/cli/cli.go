@@ -91,7 +91,8 @@ func usage(w io.Writer) {
 // flags is a FlagSet whose flags default to environment variables.
 type flags struct {
 	*flag.FlagSet
-	env Env
+	env    Env
+	envErr error // an environment variable that is not a valid flag value
 }
 
 func newFlags(env Env, name, args string) *flags {
@@ -116,6 +117,17 @@ func (f *flags) envBool(p *bool, name, envVar string, def bool, help string) {
 		def = v == "1" || strings.EqualFold(v, "true")
 	}
 	f.BoolVar(p, name, def, help+" (env "+envVar+")")
+}
+
+// envInt is an integer flag whose default an environment variable may set;
+// a value that is not a number is refused when the flags are parsed.
+func (f *flags) envInt(p *int64, name, envVar string, def int64, help string) {
+	f.Int64Var(p, name, def, help+" (env "+envVar+")")
+	if v := f.env.Getenv(envVar); v != "" {
+		if err := f.Set(name, v); err != nil {
+			f.envErr = fmt.Errorf("%s=%q: not a whole number", envVar, v)
+		}
+	}
 }
 
 // dbFlags are shared by every command that touches the database.
@@ -170,6 +182,10 @@ func (d *dbFlags) keys(env Env) (*pii.Keyring, error) {
 }
 
 func (f *flags) parse(args []string) error {
+	if f.envErr != nil {
+		fmt.Fprintln(f.env.Stderr, f.envErr)
+		return ErrUsage
+	}
 	if err := f.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelp

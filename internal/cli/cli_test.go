@@ -58,6 +58,17 @@ func TestUsage(t *testing.T) {
 	if out, _ := r.do("", "version"); !strings.HasPrefix(out, "tongxin ") {
 		t.Fatalf("version: %s", out)
 	}
+	// The import upload limit: a flag, or its environment variable.
+	if !strings.Contains(out, "-import-max-mb") || !strings.Contains(out, "TONGXIN_IMPORT_MAX_MB") || !strings.Contains(out, "(default 512)") {
+		t.Fatalf("serve -h lacks the import limit: %s", out)
+	}
+	if out, err := r.do("", "serve", "--import-max-mb", "0"); err != cli.ErrUsage || !strings.Contains(out, "at least 1") {
+		t.Fatalf("--import-max-mb 0: %v %s", err, out)
+	}
+	bad := run{t: t, env: map[string]string{"TONGXIN_IMPORT_MAX_MB": "lots"}}
+	if out, err := bad.do("", "serve"); err != cli.ErrUsage || !strings.Contains(out, `TONGXIN_IMPORT_MAX_MB="lots"`) {
+		t.Fatalf("TONGXIN_IMPORT_MAX_MB=lots: %v %s", err, out)
+	}
 }
 
 func TestDemoAuditAndUsers(t *testing.T) {

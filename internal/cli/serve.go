@@ -11,6 +11,7 @@ import (
 	"github.com/tongxin/tongxin/internal/access"
 	"github.com/tongxin/tongxin/internal/demo"
 	"github.com/tongxin/tongxin/internal/platform/clock"
+	"github.com/tongxin/tongxin/internal/registry"
 	"github.com/tongxin/tongxin/internal/server"
 	"github.com/tongxin/tongxin/web"
 )
@@ -23,7 +24,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		hookURL, hookSecret        string
 		jurisdiction, open311Area  string
 		loadDemo, secure           bool
-		seed                       int64
+		seed, importMaxMB          int64
 		scanEvery                  time.Duration
 	)
 	f.envString(&addr, "addr", "TONGXIN_ADDR", ":8080", "listen address")
@@ -39,8 +40,13 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	f.DurationVar(&scanEvery, "scan-every", time.Minute, "how often to look for overdue cases and deliver webhooks")
 	f.envString(&jurisdiction, "jurisdiction", "TONGXIN_JURISDICTION", "370211", "area code of the district served (the Open311 jurisdiction_id)")
 	f.envString(&open311Area, "open311-area", "TONGXIN_OPEN311_AREA", "", "area where Open311 requests that give only an address are filed (default: the jurisdiction)")
+	f.envInt(&importMaxMB, "import-max-mb", "TONGXIN_IMPORT_MAX_MB", registry.DefaultImportMaxBytes>>20, "upload limit of a registry ledger import, in MiB (larger uploads get 413)")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if importMaxMB <= 0 {
+		fmt.Fprintln(env.Stderr, "--import-max-mb must be at least 1")
+		return ErrUsage
 	}
 	h, err := d.open(ctx)
 	if err != nil {
@@ -54,7 +60,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	log := logger(env.Stderr, l)
 	srv := server.New(server.Deps{DB: h, Clock: clock.Real{}, Keys: keys, Logger: log, UI: web.UI(),
 		Config: server.Config{DataDir: d.dataDirectory(), Jurisdiction: jurisdiction, Open311Area: open311Area, WebhookURL: hookURL, WebhookSecret: hookSecret, ScanEvery: scanEvery,
-			TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version}})
+			ImportMaxBytes: importMaxMB << 20, TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version}})
 	if loadDemo {
 		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, srv.Cases, srv.Registry, h, seed)
 		if err != nil {

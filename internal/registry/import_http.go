@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -11,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
@@ -41,20 +44,40 @@ const reportTTL = 24 * time.Hour
 // nothing stored — whose extension members are the ImportResult fields,
 // report_url included. The report (the original rows with a reason column)
 // is downloadable by the same user for 24 hours.
+//
+// With the header "Prefer: respond-async" (RFC 7240) the answer is 202 with
+// the import job at once (Location: /api/v1/registry/imports/{id}); the job
+// runs on, and GET on its location follows its progress to its outcome.
 type ImportHTTP struct {
 	Store    *Store
 	MaxBytes int64  // upload limit; DefaultImportMaxBytes when 0
 	Dir      string // where uploads are spooled and reports kept; os.TempDir()/tongxin-import when ""
 
-	mu      sync.Mutex
-	reports map[string]report
+	mu   sync.Mutex
+	live map[string]*liveJob // running imports of this process
+	wg   sync.WaitGroup
 }
 
-type report struct {
-	path    string
-	userID  int64
-	created time.Time
+// liveJob is the progress of a running import.
+type liveJob struct {
+	rows  atomic.Int64
+	bytes atomic.Int64
 }
+
+// countingReader counts the bytes read into a live job.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// Wait waits for the imports running in the background to end.
+func (h *ImportHTTP) Wait() { h.wg.Wait() }
 
 func (h *ImportHTTP) dir() (string, error) {
 	d := h.Dir
@@ -180,25 +203,137 @@ func (h *ImportHTTP) Import(w http.ResponseWriter, r *http.Request) error {
 	if spooled == "" {
 		return errs.Field("file", "required", "the file is required (multipart field \"file\")", "请上传文件（file 字段）")
 	}
-	id := randomID()
-	reportPath := filepath.Join(dir, "report-"+id+".xlsx")
-	res, err := h.Store.ImportFile(r.Context(), spooled, name, ImportOptions{Mode: ImportMode(mode), Area: areaCode, ReportPath: reportPath}, nil)
+	st, err := os.Stat(spooled)
 	if err != nil {
-		os.Remove(reportPath)
 		return err
 	}
-	if res.Invalid > 0 {
-		h.keep(id, reportPath, access.From(r.Context()).UserID)
-		res.ReportURL = "/api/v1/registry/import/" + id + "/report.xlsx"
+	p := access.From(r.Context())
+	job := &ImportJob{ID: randomID(), FileName: name, Mode: ImportMode(mode), Area: areaCode, BytesTotal: st.Size(), userID: p.UserID}
+	if job.Mode == "" {
+		job.Mode = ImportAllOrNothing
+	}
+	job.reportPath = filepath.Join(dir, "report-"+job.ID+".xlsx")
+	if err := h.Store.startJob(r.Context(), job); err != nil {
+		return err
+	}
+	live := &liveJob{}
+	h.mu.Lock()
+	if h.live == nil {
+		h.live = map[string]*liveJob{}
+	}
+	h.live[job.ID] = live
+	h.mu.Unlock()
+	h.wg.Add(1)
+	file := spooled
+	spooled = "" // the job removes it
+	run := func(ctx context.Context) (ImportResult, error) {
+		defer h.wg.Done()
+		defer os.Remove(file)
+		opts := ImportOptions{Mode: job.Mode, Area: areaCode, ReportPath: job.reportPath, Progress: func(rows int) { live.rows.Store(int64(rows)) }}
+		res, err := h.Store.ImportFile(ctx, file, name, opts, func(r io.Reader) io.Reader { return countingReader{r, &live.bytes} })
+		if err != nil {
+			os.Remove(job.reportPath)
+		} else if res.Invalid > 0 {
+			res.ReportURL = reportURL(job.ID)
+		}
+		if ferr := h.Store.finishJob(ctx, job, res, err); ferr != nil && err == nil {
+			err = ferr
+		}
+		h.mu.Lock()
+		delete(h.live, job.ID)
+		h.mu.Unlock()
+		_ = h.Store.sweepReports(context.WithoutCancel(ctx), h.Store.clock.Now().Add(-reportTTL))
+		return res, err
+	}
+	if preferAsync(r) {
+		// The job outlives the request, with the caller's principal.
+		accepted := *job
+		go run(context.WithoutCancel(r.Context()))
+		w.Header().Set("Location", "/api/v1/registry/imports/"+accepted.ID)
+		w.Header().Set("Preference-Applied", "respond-async")
+		return httpapi.WriteJSON(w, http.StatusAccepted, accepted)
+	}
+	res, err := run(r.Context())
+	if err != nil {
+		return err
 	}
 	if res.Invalid > 0 && res.Mode == ImportAllOrNothing {
-		e := errs.E(errs.Invalid, "import_rejected",
-			strconv.Itoa(res.Invalid)+" of "+strconv.Itoa(res.Rows)+" rows are invalid; nothing was imported (see the report, or import the valid rows only with mode=valid_rows)",
-			"共 "+strconv.Itoa(res.Rows)+" 行，其中 "+strconv.Itoa(res.Invalid)+" 行有误，未导入任何数据（详见错误报告，或选择“仅导入有效行”）")
-		e.Extra = map[string]any{"mode": res.Mode, "rows": res.Rows, "imported": 0, "updated": 0, "invalid": res.Invalid, "report_url": res.ReportURL, "problems": res.Problems}
-		return e
+		return rejected(res)
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, res)
+}
+
+// rejected is the problem of an all_or_nothing import with invalid rows.
+func rejected(res ImportResult) error {
+	e := errs.E(errs.Invalid, "import_rejected",
+		strconv.Itoa(res.Invalid)+" of "+strconv.Itoa(res.Rows)+" rows are invalid; nothing was imported (see the report, or import the valid rows only with mode=valid_rows)",
+		"共 "+strconv.Itoa(res.Rows)+" 行，其中 "+strconv.Itoa(res.Invalid)+" 行有误，未导入任何数据（详见错误报告，或选择“仅导入有效行”）")
+	e.Extra = map[string]any{"mode": res.Mode, "rows": res.Rows, "imported": 0, "updated": 0, "invalid": res.Invalid, "report_url": res.ReportURL, "problems": res.Problems}
+	return e
+}
+
+// preferAsync tells whether the request prefers an asynchronous answer.
+func preferAsync(r *http.Request) bool {
+	for _, v := range r.Header.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(strings.SplitN(p, ";", 2)[0]), "respond-async") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// progress fills in the live progress of a running job.
+func (h *ImportHTTP) progress(j *ImportJob) {
+	if j.State != JobRunning {
+		if j.BytesTotal > 0 && j.State == JobDone {
+			j.BytesRead = j.BytesTotal
+			pc := 100
+			j.Percent = &pc
+		}
+		return
+	}
+	h.mu.Lock()
+	live := h.live[j.ID]
+	h.mu.Unlock()
+	if live == nil {
+		return
+	}
+	j.Rows = int(live.rows.Load())
+	j.BytesRead = live.bytes.Load()
+	if j.BytesRead > 0 && j.BytesTotal > 0 {
+		// The CSV's bytes read; a workbook is read by excelize itself.
+		pc := int(min(99, j.BytesRead*100/j.BytesTotal))
+		j.Percent = &pc
+	}
+}
+
+// Job is an import of the caller's, with its progress or outcome.
+func (h *ImportHTTP) Job(w http.ResponseWriter, r *http.Request) error {
+	j, err := h.Store.job(r.Context(), r.PathValue("id"), access.From(r.Context()).UserID)
+	if err != nil {
+		return err
+	}
+	h.progress(&j)
+	if j.State == JobRunning {
+		w.Header().Set("Retry-After", "1")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpapi.WriteJSON(w, http.StatusOK, j)
+}
+
+// Jobs lists the caller's last 20 imports.
+func (h *ImportHTTP) Jobs(w http.ResponseWriter, r *http.Request) error {
+	items, err := h.Store.jobs(r.Context(), access.From(r.Context()).UserID, 20)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		h.progress(&items[i])
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpapi.WriteJSON(w, http.StatusOK, ImportJobList{Items: items})
 }
 
 func uploadError(err error, limit int64) error {
@@ -209,33 +344,14 @@ func uploadError(err error, limit int64) error {
 	return errs.Field("file", "upload", "the upload could not be read: "+err.Error(), "上传的文件无法读取")
 }
 
-// keep registers a report for its user and forgets expired ones.
-func (h *ImportHTTP) keep(id, path string, userID int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.reports == nil {
-		h.reports = map[string]report{}
-	}
-	now := time.Now()
-	for k, rp := range h.reports {
-		if now.Sub(rp.created) > reportTTL {
-			os.Remove(rp.path)
-			delete(h.reports, k)
-		}
-	}
-	h.reports[id] = report{path: path, userID: userID, created: now}
-}
-
 // Report downloads the error report of an import by the same user.
 func (h *ImportHTTP) Report(w http.ResponseWriter, r *http.Request) error {
 	notFound := errs.NotFoundf("report", "错误报告")
-	h.mu.Lock()
-	rp, ok := h.reports[r.PathValue("id")]
-	h.mu.Unlock()
-	if !ok || rp.userID != access.From(r.Context()).UserID || time.Since(rp.created) > reportTTL {
+	j, err := h.Store.job(r.Context(), r.PathValue("id"), access.From(r.Context()).UserID)
+	if err != nil || j.reportPath == "" || h.Store.clock.Now().Sub(j.CreatedAt) > reportTTL {
 		return notFound
 	}
-	f, err := os.Open(rp.path)
+	f, err := os.Open(j.reportPath)
 	if err != nil {
 		return notFound
 	}

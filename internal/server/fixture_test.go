@@ -290,7 +290,9 @@ func (c *client) doWith(method, path string, body any, headers map[string]string
 }
 
 // upload posts one file as multipart/form-data field "file", streaming it.
-func (c *client) upload(path, filename string, data []byte) response {
+// upload posts data as the multipart field "file", with header name/value
+// pairs.
+func (c *client) upload(path, filename string, data []byte, header ...string) response {
 	c.e.t.Helper()
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -303,6 +305,9 @@ func (c *client) upload(path, filename string, data []byte) response {
 	req, _ := http.NewRequest("POST", c.e.http.URL+path, pr)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set(auth.CSRFHeader, c.csrf)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := c.c.Do(req)
 	if err != nil {
 		c.e.t.Fatal(err)

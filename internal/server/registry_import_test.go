@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tongxin/tongxin/internal/auth"
 	"github.com/tongxin/tongxin/internal/registry"
@@ -389,6 +390,113 @@ func TestRegistryExport(t *testing.T) {
 		// Another community sees none of them.
 		if rows := xlsxRows(t, e.login("sec2").do("GET", "/api/v1/registry/persons/export.xlsx", nil).body); len(rows) != 1 {
 			t.Fatalf("sec2 export %v", rows)
+		}
+	})
+}
+
+// waitJob polls an import job until it is no longer running.
+func waitJob(t *testing.T, c *client, location string) registry.ImportJob {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var j registry.ImportJob
+		r := c.mustDo("GET", location, nil, 200, &j)
+		if j.State != registry.JobRunning {
+			return j
+		}
+		if r.header.Get("Retry-After") != "1" {
+			t.Fatalf("a running job without Retry-After: %s", r.body)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import still running: %s", r.body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRegistryImportJobs(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		gw := e.login("gw11")
+		async := []string{"Prefer", "respond-async"}
+		var csv strings.Builder
+		csv.WriteString(ledgerHeader)
+		for i := 0; i < 40; i++ {
+			fmt.Fprintf(&csv, "幸福路%d号,1,1,101,自住,王%d,,%s,,,户籍,,,户主,\n", i+1, i, citizenID(fmt.Sprintf("37021119800101%03d", i)))
+		}
+		// Accepted at once; the job runs on and ends with the result.
+		r := gw.upload("/api/v1/registry/import?area="+mg111, "台账.csv", []byte(csv.String()), async...)
+		var accepted registry.ImportJob
+		if r.status != 202 || json.Unmarshal(r.body, &accepted) != nil || accepted.State != registry.JobRunning || accepted.FileName != "台账.csv" ||
+			accepted.BytesTotal != int64(csv.Len()) || r.header.Get("Location") != "/api/v1/registry/imports/"+accepted.ID || r.header.Get("Preference-Applied") != "respond-async" {
+			t.Fatalf("async import: %d %v %s", r.status, r.header, r.body)
+		}
+		j := waitJob(t, gw, r.header.Get("Location"))
+		if j.State != registry.JobDone || j.Result == nil || j.Result.Imported != 40 || j.Rows != 40 || j.Percent == nil || *j.Percent != 100 || j.FinishedAt == nil || j.ReportURL != "" {
+			t.Fatalf("finished job %+v", j)
+		}
+		if e.persons() != 40 {
+			t.Fatalf("persons %d", e.persons())
+		}
+		// All or nothing with an invalid row: done, nothing stored, and the
+		// report is kept with the job.
+		bad := ledgerHeader + "和平路1号,1,1,101,自住,李一,," + wrongCheck(citizenID("37021119900101123")) + ",,,户籍,,,户主,\n" +
+			"和平路1号,1,1,102,自住,李二,," + citizenID("37021119900101124") + ",,,户籍,,,户主,\n"
+		r = gw.upload("/api/v1/registry/import?area="+mg111, "bad.csv", []byte(bad), async...)
+		j = waitJob(t, gw, r.header.Get("Location"))
+		if j.State != registry.JobDone || j.Result == nil || j.Result.Stored || j.Result.Invalid != 1 || j.ReportURL == "" || e.persons() != 40 {
+			t.Fatalf("rejected job %+v", j)
+		}
+		reportURL := j.ReportURL
+		rep := gw.do("GET", reportURL, nil)
+		if rep.status != 200 || len(xlsxRows(t, rep.body)) != 2 {
+			t.Fatalf("report: %d", rep.status)
+		}
+		// A file that cannot be imported: the job failed, with the problem.
+		r = gw.upload("/api/v1/registry/import?area="+mg111, "cols.csv", []byte("姓名,证件号码\n张三,1\n"), async...)
+		j = waitJob(t, gw, r.header.Get("Location"))
+		if j.State != registry.JobFailed || j.Problem == nil || j.Problem.Code != "missing_columns" || j.Problem.Status != 422 || j.Result != nil {
+			t.Fatalf("failed job %+v", j)
+		}
+		// The synchronous answer is unchanged, and recorded as a job too.
+		if r, res := importLedger(t, gw, "sync.csv", []byte(bad), "area="+mg111); r.status != 422 || res.Code != "import_rejected" || res.ReportURL == "" {
+			t.Fatalf("sync import: %d %s", r.status, r.body)
+		}
+		var list registry.ImportJobList
+		gw.mustDo("GET", "/api/v1/registry/imports", nil, 200, &list)
+		if len(list.Items) != 4 || list.Items[0].FileName != "sync.csv" || list.Items[3].FileName != "台账.csv" || list.Items[3].Result.Imported != 40 {
+			t.Fatalf("jobs %+v", list.Items)
+		}
+		// Another user sees neither the job nor its report.
+		sec := e.login("sec1")
+		if r := sec.do("GET", "/api/v1/registry/imports/"+accepted.ID, nil); r.status != 404 {
+			t.Fatalf("another user's job: %d", r.status)
+		}
+		if r := sec.do("GET", reportURL, nil); r.status != 404 {
+			t.Fatalf("another user's report: %d", r.status)
+		}
+		var none registry.ImportJobList
+		sec.mustDo("GET", "/api/v1/registry/imports", nil, 200, &none)
+		if len(none.Items) != 0 {
+			t.Fatalf("another user's list %+v", none.Items)
+		}
+		// A job left running by a stopped process is failed at the next start.
+		ctx := context.Background()
+		if _, err := e.db.ExecContext(ctx, `INSERT INTO import_jobs (token, user_id, file_name, mode, state, created_at) VALUES ('stale', ?, 'old.csv', 'valid_rows', 'running', 0)`, e.users["gw11"]); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.srv.Registry.InterruptedJobs(ctx); err != nil || n != 1 {
+			t.Fatalf("interrupted: %d %v", n, err)
+		}
+		var stale registry.ImportJob
+		gw.mustDo("GET", "/api/v1/registry/imports/stale", nil, 200, &stale)
+		if stale.State != registry.JobFailed || stale.Problem == nil || stale.Problem.Code != "import_interrupted" || stale.Problem.DetailZH == "" {
+			t.Fatalf("stale job %+v", stale)
+		}
+		// Reports expire after a day; the job stays.
+		e.clock.Advance(25 * time.Hour)
+		gw = e.login("gw11")
+		if r := gw.do("GET", reportURL, nil); r.status != 404 {
+			t.Fatalf("expired report: %d", r.status)
 		}
 	})
 }

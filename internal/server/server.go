@@ -131,6 +131,11 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.ReloadCalendar(ctx); err != nil {
 		return err
 	}
+	if n, err := s.Registry.InterruptedJobs(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		s.deps.Logger.WarnContext(ctx, "registry imports interrupted by the last stop", "jobs", n)
+	}
 	go s.Areas.Locator().Watch(ctx, 30*time.Second)
 	go s.sweepFiles(ctx)
 	every := s.deps.Config.ScanEvery
