@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
+	"github.com/tongxin/tongxin/internal/platform/audit"
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 )
@@ -122,8 +123,12 @@ func (s *Store) CreateCampaign(ctx context.Context, n NewCampaign) (Campaign, er
 		if n.State == "active" {
 			activated = now
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO registry_campaigns (area_code, name, starts_on, ends_on, state, created_by, creator_name, created_at, activated_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, n.AreaCode, n.Name, n.StartsOn, n.EndsOn, n.State, a.userID, a.name, now, activated, now).Scan(&id)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO registry_campaigns (area_code, name, starts_on, ends_on, state, created_by, creator_name, created_at, activated_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, n.AreaCode, n.Name, n.StartsOn, n.EndsOn, n.State, a.userID, a.name, now, activated, now).Scan(&id); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{At: a.at, Actor: actorName(p), Action: "campaign.create", Object: campaignObject(id), AreaCode: n.AreaCode,
+			Detail: map[string]any{"name": n.Name, "area_code": n.AreaCode, "starts_on": n.StartsOn, "ends_on": n.EndsOn, "state": n.State}})
 	})
 	if err != nil {
 		return Campaign{}, err
@@ -292,6 +297,20 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, c CampaignPatch) (
 		if next.StartsOn > next.EndsOn {
 			return errs.Field("ends_on", "after_start", "ends_on lies before starts_on", "结束日期早于开始日期")
 		}
+		if c.State != nil {
+			next.State = *c.State
+		}
+		if next.State != cur.State && campaignTransitions[cur.State] != next.State {
+			e := errs.E(errs.Conflict, "state_transition",
+				fmt.Sprintf("a campaign cannot go from %s to %s (draft → active → closed only)", cur.State, next.State),
+				fmt.Sprintf("摸排任务不能从“%s”变为“%s”（只能 草稿 → 进行中 → 已结束）", CampaignStates.Label(cur.State), CampaignStates.Label(next.State)))
+			e.Fields = []errs.FieldError{{Field: "state", Rule: "transition", Detail: e.Detail, DetailZH: e.DetailZH}}
+			return e
+		}
+		changes := campaignChanges(cur, next)
+		if len(changes) == 0 {
+			return nil // nothing changes: no write, no audit entry
+		}
 		a, err := s.actor(ctx, tx, ChannelConsole)
 		if err != nil {
 			return err
@@ -299,30 +318,42 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, c CampaignPatch) (
 		now := db.Millis(a.at)
 		q := `UPDATE registry_campaigns SET name = ?, starts_on = ?, ends_on = ?, updated_at = ?`
 		args := []any{next.Name, next.StartsOn, next.EndsOn, now}
-		if c.State != nil && *c.State != cur.State {
-			if campaignTransitions[cur.State] != *c.State {
-				e := errs.E(errs.Conflict, "state_transition",
-					fmt.Sprintf("a campaign cannot go from %s to %s (draft → active → closed only)", cur.State, *c.State),
-					fmt.Sprintf("摸排任务不能从“%s”变为“%s”（只能 草稿 → 进行中 → 已结束）", CampaignStates.Label(cur.State), CampaignStates.Label(*c.State)))
-				e.Fields = []errs.FieldError{{Field: "state", Rule: "transition", Detail: e.Detail, DetailZH: e.DetailZH}}
-				return e
-			}
+		if next.State != cur.State {
 			q += `, state = ?`
-			args = append(args, *c.State)
-			if *c.State == "active" {
+			args = append(args, next.State)
+			if next.State == "active" {
 				q += `, activated_at = ?`
 			} else {
 				q += `, closed_at = ?`
 			}
 			args = append(args, now)
 		}
-		_, err = tx.ExecContext(ctx, q+` WHERE id = ?`, append(args, id)...)
-		return err
+		if _, err := tx.ExecContext(ctx, q+` WHERE id = ?`, append(args, id)...); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{At: a.at, Actor: actorName(p), Action: "campaign.update", Object: campaignObject(id), AreaCode: cur.AreaCode,
+			Detail: map[string]any{"name": cur.Name, "changes": changes}})
 	})
 	if err != nil {
 		return Campaign{}, err
 	}
 	return s.GetCampaign(ctx, id)
+}
+
+func campaignObject(id int64) string { return "campaign:" + strconv.FormatInt(id, 10) }
+
+// campaignChanges lists the fields that differ between two versions of a
+// campaign, each as {"from": …, "to": …}, for the audit entry.
+func campaignChanges(from, to Campaign) map[string]any {
+	out := map[string]any{}
+	for _, f := range []struct{ field, a, b string }{
+		{"name", from.Name, to.Name}, {"starts_on", from.StartsOn, to.StartsOn}, {"ends_on", from.EndsOn, to.EndsOn}, {"state", from.State, to.State},
+	} {
+		if f.a != f.b {
+			out[f.field] = map[string]any{"from": f.a, "to": f.b}
+		}
+	}
+	return out
 }
 
 // childWidth is the code width of the areas just below an area code (its

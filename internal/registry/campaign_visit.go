@@ -240,7 +240,7 @@ func (s *Store) RecordVisit(ctx context.Context, campaignID int64, n NewCampaign
 				}
 			}
 		}
-		return nil
+		return fileVisitNote(ctx, tx, a, h.ID, day, visitSummary(c.Name, n, len(corrected), len(found)))
 	})
 	switch {
 	case errors.Is(err, errIDTaken):
@@ -254,6 +254,55 @@ func (s *Store) RecordVisit(ctx context.Context, campaignID int64, n NewCampaign
 }
 
 var errVisitRace = errors.New("registry: concurrent visit")
+
+// visitSummary is the visit note a campaign visit leaves in the household
+// file: the campaign, the outcome, what was asked and changed, and the grid
+// worker's own note.
+func visitSummary(campaign string, n NewCampaignVisit, corrected, found int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "摸排任务“%s”：%s；询问 %d 人；更正 %d 人", campaign, VisitOutcomes.Label(n.Outcome), n.PersonsAsked, corrected)
+	if found > 0 {
+		fmt.Fprintf(&b, "；新登记 %d 人", found)
+	}
+	if n.Note != "" {
+		b.WriteString("。走访备注：" + n.Note)
+	}
+	return b.String()
+}
+
+// fileVisitNote adds a campaign visit to the file of every open household
+// of the house (including one opened during the visit), through the
+// verification channel. A house without an open household gets nothing.
+func fileVisitNote(ctx context.Context, tx *db.Tx, a actor, houseID int64, day, note string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, area_code FROM households WHERE house_id = ? AND closed_at IS NULL ORDER BY id`, houseID)
+	if err != nil {
+		return err
+	}
+	type open struct {
+		id   int64
+		area string
+	}
+	var hhs []open
+	for rows.Next() {
+		var o open
+		if err := rows.Scan(&o.id, &o.area); err != nil {
+			rows.Close()
+			return err
+		}
+		hhs = append(hhs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range hhs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO household_visits (household_id, area_code, visited_on, visitor_user_id, visitor_name, note, channel, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.id, o.area, day, a.userID, a.name, note, string(ChannelVerification), db.Millis(a.at)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func flag(b bool) int {
 	if b {

@@ -3,7 +3,9 @@
 // (all-or-nothing: rejected, nothing stored; valid rows: three imported),
 // starts a verification campaign (摸排) over 海军路社区; the grid worker
 // records a visit with a correction in the phone app; the secretary then sees
-// the verification-channel history and the campaign's coverage on the map.
+// the verification-channel history, the visit note in the household file
+// and the campaign's coverage on the map, and drills down from the community
+// into a grid (breadcrumb, figures, ?area= link) and back.
 //   TONGXIN_E2E_URL=http://127.0.0.1:18130 node --test e2e/registry-work.test.mjs
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -51,7 +53,9 @@ describe('registry field work', () => {
   const suffix = ['子墨', '雨萱', '浩然', '思琪', '一鸣', '梓涵'][Math.floor(STAMP / 7) % 6]
   const GOOD = [`${sur}${suffix}`, `${sur}晓${suffix[1]}`, `${sur}小${suffix[0]}`]
   let campaignId
+  const campaignName = `海军路社区入户摸排 ${String(STAMP).slice(-5)}`
   let visitPerson // { id, name, phone }
+  let visitHouse // { id, area_code, household_id }
 
   before(async () => {
     if (!BASE) return
@@ -134,7 +138,7 @@ describe('registry field work', () => {
 
   test('the secretary creates and activates a campaign over 海军路社区', async () => {
     assert.ok(secretary, 'no console page')
-    const name = `海军路社区入户摸排 ${String(STAMP).slice(-5)}`
+    const name = campaignName
     await secretary.goto(`${BASE}/registry/campaigns`)
     await secretary.getByTestId('reg-campaign-new').click()
     await secretary.getByTestId('reg-campaign-area').click()
@@ -168,6 +172,7 @@ describe('registry field work', () => {
     const person = members.items[0]
     assert.ok(person, 'the household has no members')
     visitPerson = { id: person.id, name: person.name, phone: '139' + String(STAMP % 100_000_000).padStart(8, '0') }
+    visitHouse = { id: house.id, area_code: house.area_code, household_id: hh.id }
 
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' })
     ctx.setDefaultTimeout(WAIT)
@@ -228,6 +233,80 @@ describe('registry field work', () => {
     await secretary.getByTestId('reg-campaign-legend').waitFor()
     await secretary.mouse.move(700, 80)
     await shot(secretary, 'registry-campaign.png')
+  })
+
+  test('the household file lists the campaign visit as a verification note', async () => {
+    assert.ok(secretary && visitHouse && campaignId, 'nothing to check')
+    await secretary.goto(`${BASE}/registry/households/${visitHouse.household_id}`)
+    const row = secretary.getByTestId('reg-visits').locator('.el-table__row').filter({ hasText: campaignName })
+    await row.waitFor()
+    const text = await row.textContent()
+    assert.ok(text.includes(`摸排任务“${campaignName}”：信息已更正`), `the note does not name the campaign and outcome: ${text}`)
+    assert.match(text, /住户反映手机号已更换/, `the note does not carry the worker's note: ${text}`)
+    assert.match(text, /更正 1 人/, `the note does not count the correction: ${text}`)
+    assert.equal((await row.getByTestId('reg-visit-channel').textContent()).trim(), '摸排核查')
+    await secretary.getByTestId('reg-visits').scrollIntoViewIfNeeded()
+    await shot(secretary, 'registry-file-campaign-visit.png')
+  })
+
+  test('the secretary drills from the community into a grid and back', async () => {
+    assert.ok(secretary && visitHouse && campaignId, 'nothing to check')
+    const grid = visitHouse.area_code.slice(0, 15)
+    const api = await apiAs(browser, 'secretary')
+    const top = await api.get(`/registry/campaigns/${campaignId}/figures`)
+    const g = await api.get(`/registry/campaigns/${campaignId}/figures?area=${grid}`)
+    await api.ctx.close()
+    assert.ok(g.total.houses < top.total.houses, `grid ${grid} holds all ${top.total.houses} houses: nothing to tell apart`)
+    const sub = async () => ((await secretary.getByTestId('reg-fig-coverage').locator('.tx-stat-sub').textContent()) ?? '').replace(/[·\s]/g, '')
+    const crumbs = secretary.getByTestId('reg-campaign-crumbs')
+
+    await secretary.goto(`${BASE}/registry/campaigns/${campaignId}`)
+    await crumbs.waitFor()
+    await secretary.waitForFunction(() => Number(document.querySelector('[data-testid="reg-campaign-map"]')?.getAttribute('data-features')) > 0)
+    assert.equal(await sub(), `${top.total.visited}/${top.total.houses}`)
+    assert.equal(await crumbs.getByTestId('reg-campaign-crumb').count(), 0, 'the campaign area has a crumb above it')
+    const communityFeatures = await secretary.getByTestId('reg-campaign-map').getAttribute('data-features')
+
+    // Click the grid in the per-area table.
+    await secretary.getByTestId('reg-campaign-areas').locator(`[data-testid="reg-campaign-drill"][data-code="${grid}"]`).click()
+    await secretary.waitForURL((u) => u.searchParams.get('area') === grid)
+    await secretary.waitForFunction((code) => document.querySelector('[data-testid="reg-campaign-crumbs"]')?.getAttribute('data-area') === code, grid)
+    await secretary.waitForFunction((want) => document.querySelector('[data-testid="reg-fig-coverage"] .tx-stat-sub')?.textContent?.replace(/[·\s]/g, '') === want, `${g.total.visited}/${g.total.houses}`)
+    assert.equal((await crumbs.getByTestId('reg-campaign-crumb-current').textContent()).trim(), g.total.name)
+    assert.equal((await crumbs.getByTestId('reg-campaign-crumb').allTextContents()).map((x) => x.trim()).join('/'), top.total.name)
+    assert.notEqual(await sub(), `${top.total.visited}/${top.total.houses}`, 'the figures did not change')
+    // The table and the map show the grid's microgrids; the unvisited list follows the grid.
+    const codes = await secretary.getByTestId('reg-campaign-areas').getByTestId('reg-campaign-drill').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')))
+    assert.ok(codes.length > 0 && codes.every((c) => c.length === 18 && c.startsWith(grid)), `children of the grid: ${codes}`)
+    await secretary.waitForFunction((n) => {
+      const f = document.querySelector('[data-testid="reg-campaign-map"]')?.getAttribute('data-features')
+      return Number(f) > 0 && f !== n
+    }, communityFeatures)
+    // Leaflet fades the old labels out over 200 ms before removing them.
+    await secretary.waitForFunction(() => document.querySelectorAll('.tx-cov-label').length === Number(document.querySelector('[data-testid="reg-campaign-map"]')?.getAttribute('data-features')))
+    const labels = await secretary.locator('.tx-cov-label').allTextContents()
+    const names = new Set(g.children.map((c) => c.name))
+    assert.ok(labels.length > 0 && labels.every((l) => names.has(l.replace(/\s\S*%$/, ''))), `map labels are not the grid's microgrids: ${labels.join(' | ')}`)
+    assert.ok((await secretary.getByTestId('reg-campaign-unvisited-title').textContent()).includes(g.total.name), 'the unvisited list does not follow the grid')
+    const unvisitedShown = await secretary.getByTestId('reg-campaign-unvisited').locator('.el-table__row').count()
+    assert.ok(unvisitedShown > 0 && unvisitedShown <= Math.min(50, g.total.houses - g.total.visited), `${unvisitedShown} unvisited houses shown in grid ${grid}`)
+    await secretary.evaluate(() => window.scrollTo(0, 0))
+    await secretary.mouse.move(700, 80)
+    await shot(secretary, 'registry-campaign-drill.png')
+
+    // A link with ?area= opens the drill-down directly; the breadcrumb leads back up.
+    await secretary.goto(`${BASE}/registry/campaigns/${campaignId}?area=${grid}`)
+    await secretary.waitForFunction((want) => document.querySelector('[data-testid="reg-fig-coverage"] .tx-stat-sub')?.textContent?.replace(/[·\s]/g, '') === want, `${g.total.visited}/${g.total.houses}`)
+    await crumbs.getByTestId('reg-campaign-crumb').first().click()
+    await secretary.waitForURL((u) => !u.searchParams.has('area'))
+    await secretary.waitForFunction((want) => document.querySelector('[data-testid="reg-fig-coverage"] .tx-stat-sub')?.textContent?.replace(/[·\s]/g, '') === want, `${top.total.visited}/${top.total.houses}`)
+    assert.equal((await crumbs.getByTestId('reg-campaign-crumb-current').textContent()).trim(), top.total.name)
+
+    // Clicking a grid on the map drills down too.
+    await secretary.waitForFunction(() => Number(document.querySelector('[data-testid="reg-campaign-map"]')?.getAttribute('data-features')) > 0)
+    await secretary.locator(`path.tx-cov-area[data-code="${grid}"]`).click()
+    await secretary.waitForURL((u) => u.searchParams.get('area') === grid)
+    await secretary.waitForFunction((code) => document.querySelector('[data-testid="reg-campaign-crumbs"]')?.getAttribute('data-area') === code, grid)
   })
 
   test('no page errors', () => {

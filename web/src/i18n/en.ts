@@ -614,6 +614,11 @@ const en: MessageSchema = {
     more: 'More',
     newShort: 'New',
     occupants: 'Occupants',
+    campaign: {
+      drillHint: 'Click a child area (table or map) to see its coverage',
+      leaf: 'A microgrid is the smallest area: no child areas',
+      unvisitedIn: 'Houses not yet visited · {area}',
+    },
   },
   notFound: {
     title: 'Page not found',

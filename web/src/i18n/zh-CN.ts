@@ -613,6 +613,11 @@ const zhCN = {
     more: '加载更多',
     newShort: '新增',
     occupants: '登记人数',
+    campaign: {
+      drillHint: '点击下级区域（表格或地图）查看该区域的覆盖率',
+      leaf: '微网格为最小区域，无下级区域',
+      unvisitedIn: '未走访房屋 · {area}',
+    },
   },
   notFound: {
     title: '页面不存在',
