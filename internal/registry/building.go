@@ -248,53 +248,61 @@ func (s *Store) UpdateBuilding(ctx context.Context, id int64, c BuildingPatch) (
 		if err != nil {
 			return err
 		}
-		var d diff
-		next := b
-		if c.Name != nil {
-			d.str("name", b.Name, *c.Name)
-			next.Name = *c.Name
-		}
-		if c.Address != nil {
-			d.str("address", b.Address, *c.Address)
-			next.Address = *c.Address
-		}
-		if c.Lng != nil {
-			d.add("location", locString(b.Lng, b.Lat), locString(c.Lng, c.Lat))
-			next.Lng, next.Lat = c.Lng, c.Lat
-		}
-		if c.Floors != nil {
-			d.add("floors", intStr(&b.Floors), intStr(c.Floors))
-			next.Floors = *c.Floors
-		}
-		if c.Units != nil {
-			d.add("units", intStr(&b.Units), intStr(c.Units))
-			next.Units = *c.Units
-		}
-		var head any
-		if b.HeadUserID != nil {
-			head = *b.HeadUserID
-		}
-		if c.HeadUserID != nil {
-			from, to := idStr(b.HeadUserID), idStr(c.HeadUserID)
-			d.add("head_user_id", from, to)
-			head = nil
-			if *c.HeadUserID != 0 {
-				head = *c.HeadUserID
-			}
-		}
-		if len(d) == 0 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE buildings SET name = ?, address = ?, lng = ?, lat = ?, floors = ?, units = ?, head_user_id = ?, updated_at = ? WHERE id = ?`,
-			next.Name, next.Address, next.Lng, next.Lat, next.Floors, next.Units, head, db.Millis(a.at), id); err != nil {
-			return err
-		}
-		return record(ctx, tx, a, "building", id, b.AreaCode, d)
+		return updateBuilding(ctx, tx, a, b, c)
 	})
 	if err != nil {
 		return Building{}, err
 	}
 	return s.GetBuilding(ctx, id)
+}
+
+// updateBuilding applies a checked patch (location in WGS-84) to building b
+// in tx, keeping field-level history; nothing changes when the patch
+// changes nothing.
+func updateBuilding(ctx context.Context, tx *db.Tx, a actor, b Building, c BuildingPatch) error {
+	id := b.ID
+	var d diff
+	next := b
+	if c.Name != nil {
+		d.str("name", b.Name, *c.Name)
+		next.Name = *c.Name
+	}
+	if c.Address != nil {
+		d.str("address", b.Address, *c.Address)
+		next.Address = *c.Address
+	}
+	if c.Lng != nil {
+		d.add("location", locString(b.Lng, b.Lat), locString(c.Lng, c.Lat))
+		next.Lng, next.Lat = c.Lng, c.Lat
+	}
+	if c.Floors != nil {
+		d.add("floors", intStr(&b.Floors), intStr(c.Floors))
+		next.Floors = *c.Floors
+	}
+	if c.Units != nil {
+		d.add("units", intStr(&b.Units), intStr(c.Units))
+		next.Units = *c.Units
+	}
+	var head any
+	if b.HeadUserID != nil {
+		head = *b.HeadUserID
+	}
+	if c.HeadUserID != nil {
+		from, to := idStr(b.HeadUserID), idStr(c.HeadUserID)
+		d.add("head_user_id", from, to)
+		head = nil
+		if *c.HeadUserID != 0 {
+			head = *c.HeadUserID
+		}
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE buildings SET name = ?, address = ?, lng = ?, lat = ?, floors = ?, units = ?, head_user_id = ?, updated_at = ? WHERE id = ?`,
+		next.Name, next.Address, next.Lng, next.Lat, next.Floors, next.Units, head, db.Millis(a.at), id); err != nil {
+		return err
+	}
+	return record(ctx, tx, a, "building", id, b.AreaCode, d)
 }
 
 func locString(lng, lat *float64) *string {

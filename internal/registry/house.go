@@ -340,56 +340,63 @@ func (s *Store) UpdateHouse(ctx context.Context, id int64, c HousePatch) (House,
 		if err != nil {
 			return err
 		}
-		var d diff
-		next := h
-		set := func(field string, cur *string, to *string) {
-			if to != nil {
-				d.str(field, *cur, *to)
-				*cur = *to
-			}
-		}
-		set("unit", &next.Unit, c.Unit)
-		set("room", &next.Room, c.Room)
-		set("address", &next.Address, c.Address)
-		set("usage", &next.Usage, c.Usage)
-		set("owner_name", &next.OwnerName, c.OwnerName)
-		if c.FloorArea != nil {
-			to := ""
-			if *c.FloorArea != "" {
-				dm2, _ := parseFloorArea(*c.FloorArea)
-				to = formatFloorArea(dm2)
-			}
-			set("floor_area", &next.FloorArea, &to)
-		}
-		if c.Floor != nil {
-			d.add("floor", intStr(h.Floor), intStr(c.Floor))
-			next.Floor = c.Floor
-		}
-		if len(d) == 0 {
-			return nil
-		}
-		var dm2 any
-		if next.FloorArea != "" {
-			dm2, _ = parseFloorArea(next.FloorArea)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE houses SET unit = ?, floor = ?, room = ?, address = ?, usage = ?, floor_area_dm2 = ?, owner_name = ?, updated_at = ? WHERE id = ?`,
-			next.Unit, next.Floor, next.Room, next.Address, next.Usage, dm2, next.OwnerName, db.Millis(a.at), id)
-		if db.IsUniqueViolation(err) {
-			return &errs.Error{Kind: errs.Conflict, Code: "house_exists", Detail: "this building already has that unit and room", DetailZH: "该楼栋已有此单元和房号",
-				Fields: []errs.FieldError{{Field: "room", Rule: "unique", Detail: "the room is already registered in this building", DetailZH: "该房号已在此楼栋登记"}}}
-		}
-		if err != nil {
-			return err
-		}
-		if next.Address != h.Address {
-			if err := reindexBuilding(ctx, tx, h.BuildingID); err != nil {
-				return err
-			}
-		}
-		return record(ctx, tx, a, "house", id, h.AreaCode, d)
+		return updateHouse(ctx, tx, a, h, c)
 	})
 	if err != nil {
 		return House{}, err
 	}
 	return s.GetHouse(ctx, id)
+}
+
+// updateHouse applies a checked patch to house h in tx, keeping field-level
+// history; nothing changes when the patch changes nothing.
+func updateHouse(ctx context.Context, tx *db.Tx, a actor, h House, c HousePatch) error {
+	id := h.ID
+	var d diff
+	next := h
+	set := func(field string, cur *string, to *string) {
+		if to != nil {
+			d.str(field, *cur, *to)
+			*cur = *to
+		}
+	}
+	set("unit", &next.Unit, c.Unit)
+	set("room", &next.Room, c.Room)
+	set("address", &next.Address, c.Address)
+	set("usage", &next.Usage, c.Usage)
+	set("owner_name", &next.OwnerName, c.OwnerName)
+	if c.FloorArea != nil {
+		to := ""
+		if *c.FloorArea != "" {
+			dm2, _ := parseFloorArea(*c.FloorArea)
+			to = formatFloorArea(dm2)
+		}
+		set("floor_area", &next.FloorArea, &to)
+	}
+	if c.Floor != nil {
+		d.add("floor", intStr(h.Floor), intStr(c.Floor))
+		next.Floor = c.Floor
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	var dm2 any
+	if next.FloorArea != "" {
+		dm2, _ = parseFloorArea(next.FloorArea)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE houses SET unit = ?, floor = ?, room = ?, address = ?, usage = ?, floor_area_dm2 = ?, owner_name = ?, updated_at = ? WHERE id = ?`,
+		next.Unit, next.Floor, next.Room, next.Address, next.Usage, dm2, next.OwnerName, db.Millis(a.at), id)
+	if db.IsUniqueViolation(err) {
+		return &errs.Error{Kind: errs.Conflict, Code: "house_exists", Detail: "this building already has that unit and room", DetailZH: "该楼栋已有此单元和房号",
+			Fields: []errs.FieldError{{Field: "room", Rule: "unique", Detail: "the room is already registered in this building", DetailZH: "该房号已在此楼栋登记"}}}
+	}
+	if err != nil {
+		return err
+	}
+	if next.Address != h.Address {
+		if err := reindexBuilding(ctx, tx, h.BuildingID); err != nil {
+			return err
+		}
+	}
+	return record(ctx, tx, a, "house", id, h.AreaCode, d)
 }

@@ -51,8 +51,8 @@ type ImportOptions struct {
 type ImportResult struct {
 	Mode      ImportMode `json:"mode"`
 	Rows      int        `json:"rows"`     // data rows read
-	Imported  int        `json:"imported"` // new persons stored
-	Updated   int        `json:"updated"`  // persons already on record, updated or linked
+	Imported  int        `json:"imported"` // rows that registered a new person (or, without a person, a new house or building)
+	Updated   int        `json:"updated"`  // rows whose person (house, building) was on record: updated or linked
 	Invalid   int        `json:"invalid"`  // rows reported
 	Stored    bool       `json:"stored"`   // whether anything was stored
 	ReportURL string     `json:"report_url,omitempty"`
@@ -430,7 +430,7 @@ func (s *Store) readChunks(ctx context.Context, src rowSource, header ledgerHead
 			}
 			row, problems := parseLedgerRow(header, raw, today)
 			c := chunkRow{line: line, raw: raw, row: row, problems: problems}
-			if len(problems) == 0 {
+			if len(problems) == 0 && row.Kind == personRow {
 				if c.seal, err = s.sealID(row.ID.typ, row.ID.number); err == nil {
 					c.phone, err = s.sealPhone(row.Phone)
 				}
@@ -488,6 +488,7 @@ type importState struct {
 	// grams are the address bigrams known to be stored per building, so
 	// that a new house adds only the ones its building lacks.
 	grams map[int64]map[string]bool
+	areas map[string]*errs.Error // microgrid codes of the rows, checked: nil when the caller may create buildings there
 }
 
 const histCols = 10
@@ -518,9 +519,9 @@ func (st *importState) flush(ctx context.Context, tx *db.Tx) error {
 }
 
 type bldRef struct {
-	id              int64
-	area, addr, nm  string
-	outside, noArea bool
+	id             int64
+	area, addr, nm string
+	outside        bool
 }
 
 type houseKey struct {
@@ -549,7 +550,7 @@ func (s *Store) newImportState(ctx context.Context, p *access.Principal, areaCod
 			return nil, err
 		}
 	}
-	st := &importState{s: s, p: p, area: areaCode, tags: map[string]int64{}}
+	st := &importState{s: s, p: p, area: areaCode, tags: map[string]int64{}, areas: map[string]*errs.Error{}}
 	st.reset()
 	rows, err := s.db.QueryContext(ctx, `SELECT id, code, name FROM tags WHERE active = 1`)
 	if err != nil {
@@ -591,6 +592,156 @@ func (st *importState) begin(ctx context.Context, tx *db.Tx) error {
 	return err
 }
 
+// placeOf finds the row's building where the caller may write; when it is
+// not on record, newArea is the microgrid it is to be created in — the
+// row's own (微网格编码) or the import's. A building outside the caller's
+// scope, or a new one without a microgrid the caller may write in, is a
+// problem of the row. Nothing is written.
+func (st *importState) placeOf(ctx context.Context, tx *db.Tx, r ledgerRow) (b *bldRef, newArea string, problems []RowProblem, err error) {
+	b, err = st.building(ctx, tx, r.buildingKey())
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if b.outside {
+		return nil, "", scopeProblem("building " + r.buildingKey()), nil
+	}
+	if b.id != 0 {
+		return b, "", nil, nil
+	}
+	code := r.AreaCode
+	if code == "" {
+		code = st.area
+	}
+	if code == "" {
+		return nil, "", []RowProblem{{Column: "楼栋地址", Rule: "area", Detail: "building " + r.buildingKey() + " is not on record; give its microgrid code (微网格编码) or choose the microgrid (area) where new buildings go",
+			DetailZH: "楼栋 " + r.buildingKey() + " 尚未登记，请填写微网格编码，或选择新建楼栋所在的微网格（area）"}}, nil
+	}
+	if code == st.area {
+		return b, code, nil, nil
+	}
+	bad, ok := st.areas[code]
+	if !ok {
+		err := st.s.checkMicrogrid(ctx, tx, st.p, code)
+		var e *errs.Error
+		if err != nil && !errors.As(err, &e) {
+			return nil, "", nil, err
+		}
+		st.areas[code] = e
+		bad = e
+	}
+	if bad != nil {
+		detail, detailZH := bad.Detail, bad.DetailZH
+		if len(bad.Fields) > 0 {
+			detail, detailZH = bad.Fields[0].Detail, bad.Fields[0].DetailZH
+		}
+		return nil, "", []RowProblem{{Column: "微网格编码", Rule: "area", Detail: detail, DetailZH: detailZH}}, nil
+	}
+	return b, code, nil, nil
+}
+
+// createBuilding stores the row's building, not on record, in microgrid
+// areaCode.
+func (st *importState) createBuilding(ctx context.Context, tx *db.Tx, b *bldRef, r ledgerRow, areaCode string) error {
+	now := db.Millis(st.a.at)
+	if err := tx.QueryRowContext(ctx, `INSERT INTO buildings (area_code, name, address, lng, lat, floors, units, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		areaCode, r.BuildingName, r.BuildingAddress, r.Lng, r.Lat, intOr0(r.Floors), intOr0(r.Units), now, now).Scan(&b.id); err != nil {
+		return err
+	}
+	b.area, b.addr, b.nm = areaCode, r.BuildingAddress, r.BuildingName
+	label := composeAddress(Building{Address: b.addr, Name: b.nm}, "", "")
+	st.record("building", b.id, b.area, diff{{field: "created", to: &label}})
+	return nil
+}
+
+// createHouse stores the row's house, not on record, in building b.
+func (st *importState) createHouse(ctx context.Context, tx *db.Tx, b *bldRef, h *houseRef, r ledgerRow) error {
+	now := db.Millis(st.a.at)
+	addr := composeAddress(Building{Address: b.addr, Name: b.nm}, r.Unit, r.Room)
+	usage := r.Usage
+	if usage == "" {
+		usage = "other"
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO houses (building_id, area_code, unit, floor, room, address, usage, floor_area_dm2, owner_name, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, b.id, b.area, r.Unit, r.Floor, r.Room, addr, usage, r.FloorArea, r.OwnerName, now, now).Scan(&h.id); err != nil {
+		return err
+	}
+	h.area = b.area
+	if err := indexAddress(ctx, tx, b.id, addr); err != nil {
+		return err
+	}
+	st.record("house", h.id, h.area, diff{{field: "created", to: &addr}})
+	st.houses[houseKey{b.id, r.Unit, r.Room}] = h
+	return nil
+}
+
+func intOr0(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
+}
+
+// writePlace stores a row without a person: its building, and its house
+// unless the row names no room — created when not on record, otherwise
+// updated with what the row gives (usage, floor, floor area, owner; floors,
+// units, location), with field-level history. created tells whether the row
+// made the record it describes.
+func (st *importState) writePlace(ctx context.Context, tx *db.Tx, r ledgerRow) (created bool, problems []RowProblem, err error) {
+	b, newArea, problems, err := st.placeOf(ctx, tx, r)
+	if err != nil || problems != nil {
+		return false, problems, err
+	}
+	// Updates write their history at once: the buffered rows go first, so
+	// that history stays in order.
+	if err := st.flush(ctx, tx); err != nil {
+		return false, nil, err
+	}
+	if b.id == 0 {
+		if err := st.createBuilding(ctx, tx, b, r, newArea); err != nil {
+			return false, nil, err
+		}
+		created = r.Kind == buildingRow
+	} else if r.Floors != nil || r.Units != nil || r.Lng != nil {
+		cur, err := st.s.building(ctx, tx, b.id)
+		if err != nil {
+			return false, nil, err
+		}
+		if err := updateBuilding(ctx, tx, st.a, cur, BuildingPatch{Floors: r.Floors, Units: r.Units, Lng: r.Lng, Lat: r.Lat}); err != nil {
+			return false, nil, err
+		}
+	}
+	if r.Kind == buildingRow {
+		return created, nil, nil
+	}
+	h, err := st.house(ctx, tx, b, r)
+	if err != nil {
+		return false, nil, err
+	}
+	if h.id == 0 {
+		return true, nil, st.createHouse(ctx, tx, b, h, r)
+	}
+	var c HousePatch
+	if r.Usage != "" {
+		c.Usage = &r.Usage
+	}
+	if r.FloorArea != nil {
+		a := formatFloorArea(*r.FloorArea)
+		c.FloorArea = &a
+	}
+	if r.OwnerName != "" {
+		c.OwnerName = &r.OwnerName
+	}
+	c.Floor = r.Floor
+	if c == (HousePatch{}) {
+		return false, nil, nil
+	}
+	cur, err := st.s.house(ctx, tx, h.id)
+	if err != nil {
+		return false, nil, err
+	}
+	return false, nil, updateHouse(ctx, tx, st.a, cur, c)
+}
+
 func scopeProblem(what string) []RowProblem {
 	return []RowProblem{{Column: "楼栋地址", Rule: "scope", Detail: what + " lies outside your area", DetailZH: what + "不在您的管辖范围内"}}
 }
@@ -624,9 +775,6 @@ func (st *importState) building(ctx context.Context, tx *db.Tx, addr string) (*b
 	}
 	if found && b.id == 0 {
 		b.outside = true
-	}
-	if !found && st.area == "" {
-		b.noArea = true
 	}
 	st.buildings[addr] = b
 	return b, nil
@@ -672,16 +820,9 @@ type existing struct {
 // person (new, or the one on record with this ID number, updated) and their
 // membership. It reports rather than stores what the caller may not do.
 func (st *importState) write(ctx context.Context, tx *db.Tx, r ledgerRow) (updated bool, problems []RowProblem, err error) {
-	b, err := st.building(ctx, tx, r.BuildingAddress)
-	if err != nil {
-		return false, nil, err
-	}
-	if b.outside {
-		return false, scopeProblem("building " + r.BuildingAddress), nil
-	}
-	if b.noArea && b.id == 0 {
-		return false, []RowProblem{{Column: "楼栋地址", Rule: "area", Detail: "building " + r.BuildingAddress + " is not on record; choose the microgrid (area) where new buildings go",
-			DetailZH: "楼栋 " + r.BuildingAddress + " 尚未登记，请选择新建楼栋所在的微网格（area）"}}, nil
+	b, newArea, problems, err := st.placeOf(ctx, tx, r)
+	if err != nil || problems != nil {
+		return false, problems, err
 	}
 	h, err := st.house(ctx, tx, b, r)
 	if err != nil {
@@ -726,26 +867,15 @@ func (st *importState) write(ctx context.Context, tx *db.Tx, r ledgerRow) (updat
 	// Everything checked: write.
 	now := db.Millis(st.a.at)
 	if b.id == 0 {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO buildings (area_code, name, address, floors, units, created_at, updated_at) VALUES (?, '', ?, 0, 0, ?, ?) RETURNING id`,
-			st.area, r.BuildingAddress, now, now).Scan(&b.id); err != nil {
+		if err := st.createBuilding(ctx, tx, b, r, newArea); err != nil {
 			return false, nil, err
 		}
-		b.area = st.area
-		st.record("building", b.id, b.area, diff{{field: "created", to: &b.addr}})
 		st.houses[houseKey{b.id, r.Unit, r.Room}] = h
 	}
 	if h.id == 0 {
-		addr := composeAddress(Building{Address: b.addr, Name: b.nm}, r.Unit, r.Room)
-		if err := tx.QueryRowContext(ctx, `INSERT INTO houses (building_id, area_code, unit, floor, room, address, usage, owner_name, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?) RETURNING id`, b.id, b.area, r.Unit, r.Floor, r.Room, addr, r.Usage, now, now).Scan(&h.id); err != nil {
+		if err := st.createHouse(ctx, tx, b, h, r); err != nil {
 			return false, nil, err
 		}
-		h.area = b.area
-		if err := indexAddress(ctx, tx, b.id, addr); err != nil {
-			return false, nil, err
-		}
-		st.record("house", h.id, h.area, diff{{field: "created", to: &addr}})
-		st.houses[houseKey{b.id, r.Unit, r.Room}] = h
 	}
 	if h.household == 0 {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO households (house_id, area_code, household_type, note, created_at, updated_at) VALUES (?, ?, 'family', '', ?, ?) RETURNING id`,

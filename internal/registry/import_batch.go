@@ -45,6 +45,8 @@ type pendingHouse struct {
 	area, unit, room string
 	floor            *int
 	addr, usage      string
+	floorArea        *int64
+	owner            string
 }
 
 type pendingPerson struct {
@@ -185,7 +187,7 @@ func (st *importState) prefetch(ctx context.Context, tx *db.Tx, chunk []chunkRow
 		if c.seal.index != "" {
 			idx = append(idx, c.seal.index)
 		}
-		a := c.row.BuildingAddress
+		a := c.row.buildingKey()
 		if _, ok := st.buildings[a]; !ok && !seenAddr[a] {
 			seenAddr[a] = true
 			addrs = append(addrs, a)
@@ -247,13 +249,7 @@ func (st *importState) prefetch(ctx context.Context, tx *db.Tx, chunk []chunkRow
 			if _, ok := st.buildings[k]; ok {
 				continue
 			}
-			b := &bldRef{addr: k}
-			if found[k] {
-				b.outside = true
-			} else if st.area == "" {
-				b.noArea = true
-			}
-			st.buildings[k] = b
+			st.buildings[k] = &bldRef{addr: k, outside: found[k]}
 		}
 		return nil
 	})
@@ -268,7 +264,7 @@ func (st *importState) prefetch(ctx context.Context, tx *db.Tx, chunk []chunkRow
 		if len(c.problems) > 0 {
 			continue
 		}
-		b := st.buildings[c.row.BuildingAddress]
+		b := st.buildings[c.row.buildingKey()]
 		if b == nil || b.id == 0 || b.outside {
 			continue
 		}
@@ -347,6 +343,14 @@ func (st *importState) prefetch(ctx context.Context, tx *db.Tx, chunk []chunkRow
 
 // writeChunkRow stores one valid row of a prefetched chunk.
 func (st *importState) writeChunkRow(ctx context.Context, tx *db.Tx, c *chunkRow) (bool, []RowProblem, error) {
+	if c.row.Kind != personRow {
+		// A house or building alone: row by row, after what is queued.
+		if err := st.flushPending(ctx, tx); err != nil {
+			return false, nil, err
+		}
+		created, problems, err := st.writePlace(ctx, tx, c.row)
+		return !created, problems, err
+	}
 	if c.seal.index == "" || st.known[c.seal.index] {
 		// On record (or earlier in this chunk): the row-by-row path, on
 		// what the rows before it stored.
@@ -362,16 +366,9 @@ func (st *importState) writeChunkRow(ctx context.Context, tx *db.Tx, c *chunkRow
 // same records, queued.
 func (st *importState) writeNew(ctx context.Context, tx *db.Tx, c *chunkRow) (bool, []RowProblem, error) {
 	r := c.row
-	b, err := st.building(ctx, tx, r.BuildingAddress)
-	if err != nil {
-		return false, nil, err
-	}
-	if b.outside {
-		return false, scopeProblem("building " + r.BuildingAddress), nil
-	}
-	if b.noArea && b.id == 0 {
-		return false, []RowProblem{{Column: "楼栋地址", Rule: "area", Detail: "building " + r.BuildingAddress + " is not on record; choose the microgrid (area) where new buildings go",
-			DetailZH: "楼栋 " + r.BuildingAddress + " 尚未登记，请选择新建楼栋所在的微网格（area）"}}, nil
+	b, newArea, problems, err := st.placeOf(ctx, tx, r)
+	if err != nil || problems != nil {
+		return false, problems, err
 	}
 	h := st.houses[houseKey{b.id, r.Unit, r.Room}]
 	if h == nil || b.id == 0 {
@@ -394,20 +391,17 @@ func (st *importState) writeNew(ctx context.Context, tx *db.Tx, c *chunkRow) (bo
 			added = append(added, t)
 		}
 	}
-	now := db.Millis(st.a.at)
 	if b.id == 0 {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO buildings (area_code, name, address, floors, units, created_at, updated_at) VALUES (?, '', ?, 0, 0, ?, ?) RETURNING id`,
-			st.area, r.BuildingAddress, now, now).Scan(&b.id); err != nil {
+		if err := st.createBuilding(ctx, tx, b, r, newArea); err != nil {
 			return false, nil, err
 		}
-		b.area = st.area
-		st.record("building", b.id, b.area, diff{{field: "created", to: &b.addr}})
 		st.houses[houseKey{b.id, r.Unit, r.Room}] = h
 	}
 	if h.id == 0 {
 		addr := composeAddress(Building{Address: b.addr, Name: b.nm}, r.Unit, r.Room)
 		h.id, h.area = queued, b.area
-		st.queue.houses = append(st.queue.houses, pendingHouse{h: h, building: b.id, area: b.area, unit: r.Unit, room: r.Room, floor: r.Floor, addr: addr, usage: r.Usage})
+		st.queue.houses = append(st.queue.houses, pendingHouse{h: h, building: b.id, area: b.area, unit: r.Unit, room: r.Room, floor: r.Floor, addr: addr, usage: r.Usage,
+			floorArea: r.FloorArea, owner: r.OwnerName})
 		st.recordRef("house", &h.id, h.area, diff{{field: "created", to: &addr}})
 		st.houses[houseKey{b.id, r.Unit, r.Room}] = h
 	}
@@ -500,18 +494,22 @@ func (st *importState) flushPending(ctx context.Context, tx *db.Tx) error {
 	}
 	now := db.Millis(st.a.at)
 	if len(q.houses) > 0 {
-		args := make([]any, 0, 10*len(q.houses))
+		args := make([]any, 0, 11*len(q.houses))
 		for _, x := range q.houses {
 			var floor any
 			if x.floor != nil {
 				floor = *x.floor
 			}
-			args = append(args, x.building, x.area, x.unit, floor, x.room, x.addr, x.usage, "", now, now)
+			var dm2 any
+			if x.floorArea != nil {
+				dm2 = *x.floorArea
+			}
+			args = append(args, x.building, x.area, x.unit, floor, x.room, x.addr, x.usage, dm2, x.owner, now, now)
 		}
 		houseKeyText := func(building int64, unit, room string) string {
 			return fmt.Sprint(building, "\x00", unit, "\x00", room)
 		}
-		err := insertNew(ctx, tx, "houses", `building_id, area_code, unit, floor, room, address, usage, owner_name, created_at, updated_at`, 10, args,
+		err := insertNew(ctx, tx, "houses", `building_id, area_code, unit, floor, room, address, usage, floor_area_dm2, owner_name, created_at, updated_at`, 11, args,
 			func(i int, id int64) { q.houses[i].h.id = id },
 			`building_id, unit, room`, func(i int) string { x := q.houses[i]; return houseKeyText(x.building, x.unit, x.room) },
 			func(rs *sql.Rows) (int64, string, error) {

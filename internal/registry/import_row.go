@@ -1,38 +1,57 @@
 package registry
 
 import (
+	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/tongxin/tongxin/internal/platform/errs"
 )
 
-// The persons ledger (人口台账): one row per person with their building and
-// house, as grid workers keep it in spreadsheets. The columns, in template
-// order; a file may order them freely and add others, which are ignored.
+// The ledger (台账): one row per person with their building and house, as
+// grid workers keep it in spreadsheets ("houses define households"). The same
+// columns take the other ledgers as they come: a row without any person
+// column filled registers (or updates) just its house, or just its building
+// when it has no room either, so a houses ledger (房屋台账) or a buildings
+// ledger (楼栋台账) imports as it is. The columns, in template order; a file
+// may order them freely and add others, which are ignored.
 type ledgerColumn struct {
 	Key, Header, Help string
 	Required          bool // the column must be present (and the cell filled)
+	Person            bool // a person's column: its presence makes the file a persons ledger
 }
 
-// LedgerColumns are the columns of the persons ledger.
+// LedgerColumns are the columns of the ledger.
 var LedgerColumns = []ledgerColumn{
-	{"building_address", "楼栋地址", "楼栋的门牌地址，如 幸福路12号 或 幸福路12号3号楼；按地址在您的辖区内查找楼栋，找不到时在导入时选择的微网格中新建", true},
-	{"unit", "单元", "单元号，如 2；可空", false},
-	{"floor", "楼层", "整数 -10 到 200；可空", false},
-	{"room", "房号", "房号，如 302；同一楼栋、单元、房号即同一房屋", true},
-	{"usage", "房屋用途", "自住、出租、空置、经营、其他；空则为 其他（仅在新建房屋时使用）", false},
-	{"name", "姓名", "必填，最多 64 字", true},
-	{"id_type", "证件类型", "居民身份证（默认）、护照、其他证件", false},
-	{"id_number", "证件号码", "必填；身份证号校验码、出生日期须正确，15 位旧号自动升为 18 位，小写 x 自动转为大写；同一证件号码只登记一人，已登记者更新、不重复", true},
-	{"phone", "联系电话", "手机号或固定电话；可空", false},
-	{"ethnicity", "民族", "如 汉族 或 汉；56 个民族、其他、外国血统；可空", false},
-	{"residence_type", "居住类型", "户籍人口、常住人口、新市民（流动人口）、境外人员（也可写 户籍、常住、新市民、流动人口、境外）", true},
-	{"hukou_address", "户籍地", "户籍所在地；新市民必填（作为来源地）", false},
-	{"moved_in_on", "迁入日期", "日期，如 2024-03-05、2024/3/5、2024.3.5、2024年3月5日、20240305；新市民必填", false},
-	{"relationship", "与户主关系", "户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、儿媳/女婿、其他；空则为 其他；一户只能有一名户主", false},
-	{"tags", "标签(用、分隔)", "标签名称或代码，用 、 分隔，如 党员、60岁以上老人；可空", false},
+	{"building_address", "楼栋地址", "楼栋的门牌地址，如 幸福路12号 或 幸福路12号3号楼；按地址（及楼栋名称）在您的辖区内查找楼栋，找不到时新建", true, false},
+	{"building_name", "楼栋名称", "楼栋名称或编号，如 3号楼；可空", false, false},
+	{"area_code", "微网格编码", "新建楼栋所在微网格的 18 位代码；空则为导入时选择的微网格", false, false},
+	{"floors", "总层数", "楼栋总层数，0 到 200；可空", false, false},
+	{"units", "单元数", "楼栋单元数，0 到 100；可空", false, false},
+	{"lng", "经度", "楼栋位置经度（WGS-84），与纬度同填；可空", false, false},
+	{"lat", "纬度", "楼栋位置纬度（WGS-84），与经度同填；可空", false, false},
+	{"unit", "单元", "单元号，如 2；可空", false, false},
+	{"floor", "楼层", "整数 -10 到 200；可空", false, false},
+	{"room", "房号", "房号，如 302；同一楼栋、单元、房号即同一房屋；人员行必填，空则该行只登记楼栋", false, false},
+	{"usage", "房屋用途", "自住、出租、空置、经营、其他；空则为 其他", false, false},
+	{"floor_area", "建筑面积(㎡)", "平方米，最多两位小数，如 89.5；可空", false, false},
+	{"owner_name", "产权人", "房屋产权人姓名或单位；可空", false, false},
+	{"name", "姓名", "人员行必填，最多 64 字；一行人员信息全空时只登记房屋（或楼栋）", false, true},
+	{"id_type", "证件类型", "居民身份证（默认）、护照、其他证件", false, true},
+	{"id_number", "证件号码", "人员行必填；身份证号校验码、出生日期须正确，15 位旧号自动升为 18 位，小写 x 自动转为大写；同一证件号码只登记一人，已登记者更新、不重复", false, true},
+	{"phone", "联系电话", "手机号或固定电话；可空", false, true},
+	{"ethnicity", "民族", "如 汉族 或 汉；56 个民族、其他、外国血统；可空", false, true},
+	{"residence_type", "居住类型", "人员行必填：户籍人口、常住人口、新市民（流动人口）、境外人员（也可写 户籍、常住、新市民、流动人口、境外）", false, true},
+	{"hukou_address", "户籍地", "户籍所在地；新市民必填（作为来源地）", false, true},
+	{"moved_in_on", "迁入日期", "日期，如 2024-03-05、2024/3/5、2024.3.5、2024年3月5日、20240305；新市民必填", false, true},
+	{"relationship", "与户主关系", "户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、儿媳/女婿、其他；空则为 其他；一户只能有一名户主", false, true},
+	{"tags", "标签(用、分隔)", "标签名称或代码，用 、 分隔，如 党员、60岁以上老人；可空", false, true},
 }
+
+// personLedgerColumns are required when a file has any person column.
+var personLedgerColumns = []string{"room", "name", "id_number", "residence_type"}
 
 // headerKey is the column key a header names, "" for none: the header is
 // matched after cleaning, without anything in brackets (标签（用、分隔） is
@@ -72,9 +91,16 @@ func parseLedgerHeader(raw []string) (ledgerHeader, []string) {
 			}
 		}
 	}
+	persons := false
+	for _, c := range LedgerColumns {
+		if _, ok := h.pos[c.Key]; ok && c.Person {
+			persons = true
+		}
+	}
 	var missing []string
 	for _, c := range LedgerColumns {
-		if _, ok := h.pos[c.Key]; !ok && c.Required {
+		_, ok := h.pos[c.Key]
+		if !ok && (c.Required || persons && slices.Contains(personLedgerColumns, c.Key)) {
 			missing = append(missing, c.Header)
 		}
 	}
@@ -91,14 +117,34 @@ func (h ledgerHeader) cell(raw []string, key string) string {
 
 // ledgerRow is one cleaned and checked ledger row.
 type ledgerRow struct {
-	BuildingAddress, Unit, Room, Usage string
-	Floor                              *int
-	Name, Phone, Ethnicity             string
-	ResidenceType, HukouAddress        string
-	MovedInOn, Relationship            string
-	Tags                               []string
-	ID                                 identity
+	Kind                          rowKind
+	BuildingAddress, BuildingName string
+	AreaCode                      string // microgrid for a new building
+	Floors, Units                 *int
+	Lng, Lat                      *float64
+	Unit, Room, Usage             string
+	Floor                         *int
+	FloorArea                     *int64 // square decimetres
+	OwnerName                     string
+	Name, Phone, Ethnicity        string
+	ResidenceType, HukouAddress   string
+	MovedInOn, Relationship       string
+	Tags                          []string
+	ID                            identity
 }
+
+// rowKind is what a ledger row registers.
+type rowKind int
+
+const (
+	personRow   rowKind = iota // a person, in their house and household
+	houseRow                   // only a house (no person column filled)
+	buildingRow                // only a building (no room either)
+)
+
+// buildingKey is how a row names its building: the address, and the
+// building's name when the ledger has it apart (幸福路12号 + 3号楼).
+func (r ledgerRow) buildingKey() string { return r.BuildingAddress + r.BuildingName }
 
 // RowProblem is one broken rule of one row: the column (its Chinese header),
 // the rule and the explanation in both languages.
@@ -197,24 +243,41 @@ func parseLedgerRow(h ledgerHeader, raw []string, today string) (ledgerRow, []Ro
 	get := func(k string) string { return h.cell(raw, k) }
 	var r ledgerRow
 	var v errs.Validation
+	r.Kind = houseRow
+	for _, c := range LedgerColumns {
+		if c.Person && compact(get(c.Key)) != "" {
+			r.Kind = personRow
+			break
+		}
+	}
 	r.BuildingAddress = clean(get("building_address"))
 	v.Check(r.BuildingAddress != "", "building_address", "required", "the building address is required", "楼栋地址为必填项")
 	checkLen(&v, "building_address", r.BuildingAddress, 200)
+	r.BuildingName = clean(get("building_name"))
+	checkLen(&v, "building_name", r.BuildingName, 64)
+	r.AreaCode = compact(get("area_code"))
+	v.Check(r.AreaCode == "" || len(r.AreaCode) == 18 && strings.Trim(r.AreaCode, "0123456789") == "", "area_code", "microgrid",
+		"the microgrid code has 18 digits", "微网格编码须为 18 位数字")
+	r.Floors = ledgerInt(&v, "floors", get("floors"), 0, 200, "层")
+	r.Units = ledgerInt(&v, "units", get("units"), 0, 100, "单元")
+	r.Lng, r.Lat = ledgerFloat(&v, "lng", get("lng")), ledgerFloat(&v, "lat", get("lat"))
+	checkLocation(&v, r.Lng, r.Lat, "")
 	r.Unit, r.Room = get("unit"), get("room")
-	var floor *int
-	if f := compact(get("floor")); f != "" {
-		f = strings.TrimSuffix(strings.TrimSuffix(f, "层"), "楼")
-		n, err := strconv.Atoi(f)
-		if err != nil {
-			v.Add("floor", "integer", "floor must be a whole number", "楼层须为整数")
-		} else {
-			floor = &n
-		}
+	floor := ledgerInt(&v, "floor", strings.TrimSuffix(compact(get("floor")), "楼"), -10, 200, "层")
+	area, owner := compact(strings.TrimSuffix(strings.TrimSuffix(compact(get("floor_area")), "㎡"), "平方米")), get("owner_name")
+	checkHouseFields(&v, &r.Unit, &r.Room, nil, &owner, &area, floor)
+	r.Floor, r.OwnerName = floor, owner
+	if dm2, ok := parseFloorArea(area); ok && area != "" {
+		r.FloorArea = &dm2
 	}
-	checkHouseFields(&v, &r.Unit, &r.Room, nil, nil, nil, floor)
-	r.Floor = floor
-	v.Check(r.Room != "", "room", "required", "the room number is required", "房号为必填项")
+	if r.Kind == houseRow && r.Room == "" && r.Unit == "" {
+		r.Kind = buildingRow
+	}
+	v.Check(r.Kind != personRow || r.Room != "", "room", "required", "the room number is required", "房号为必填项")
 	checkLedgerEnum(&v, "usage", get("usage"), Usages, nil, &r.Usage)
+	if r.Kind != personRow {
+		return r, problemsOf(v.Err())
+	}
 	if r.Usage == "" {
 		r.Usage = "other"
 	}
@@ -247,4 +310,37 @@ func parseLedgerRow(h ledgerHeader, raw []string, today string) (ledgerRow, []Ro
 	}
 	r.Tags = splitTags(get("tags"))
 	return r, problemsOf(v.Err())
+}
+
+// ledgerInt reads a whole number from lo to hi (a unit word after it, as in
+// 18层, is allowed); "" is nil.
+func ledgerInt(v *errs.Validation, field, s string, lo, hi int, unit string) *int {
+	s = strings.TrimSuffix(compact(s), unit)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		v.Add(field, "integer", field+" must be a whole number", columnOfField(field)+"须为整数")
+		return nil
+	}
+	if n < lo || n > hi {
+		v.Add(field, "range", fmt.Sprintf("%s must be from %d to %d", field, lo, hi), fmt.Sprintf("%s须在 %d 到 %d 之间", columnOfField(field), lo, hi))
+		return nil
+	}
+	return &n
+}
+
+// ledgerFloat reads a decimal number; "" is nil.
+func ledgerFloat(v *errs.Validation, field, s string) *float64 {
+	s = compact(s)
+	if s == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		v.Add(field, "number", field+" must be a decimal number", columnOfField(field)+"须为数字")
+		return nil
+	}
+	return &f
 }

@@ -109,8 +109,21 @@ func FuzzParseLedgerRow(f *testing.F) {
 				}
 				continue
 			}
-			if !ResidenceTypes.has(row.ResidenceType) || row.Name == "" || row.BuildingAddress == "" || row.Room == "" {
-				t.Fatalf("accepted row %+v", row)
+			// Every accepted row names its building; a person row also its
+			// room, the person and a residence type; a house row its room
+			// or unit, and nothing of a person.
+			switch {
+			case row.BuildingAddress == "":
+				t.Fatalf("accepted row without a building %+v", row)
+			case row.Kind == personRow && (!ResidenceTypes.has(row.ResidenceType) || row.Name == "" || row.Room == ""):
+				t.Fatalf("accepted person row %+v", row)
+			case row.Kind == houseRow && (row.Room == "" && row.Unit == "" || row.Name != "" || row.ID.number != ""):
+				t.Fatalf("accepted house row %+v", row)
+			case row.Kind == buildingRow && (row.Room != "" || row.Unit != "" || row.Name != ""):
+				t.Fatalf("accepted building row %+v", row)
+			}
+			if row.FloorArea != nil && *row.FloorArea < 0 || row.Lng != nil && (*row.Lng < -180 || *row.Lng > 180 || row.Lat == nil) {
+				t.Fatalf("accepted place values %+v", row)
 			}
 			if row.ID.typ == "resident_id" {
 				if _, err := govid.ParseCitizenID(row.ID.number); err != nil || len(row.ID.number) != 18 {

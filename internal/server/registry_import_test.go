@@ -73,7 +73,11 @@ func TestRegistryImportTemplateRoundTrip(t *testing.T) {
 			t.Fatalf("sheets %v", sheets)
 		}
 		head, _ := f.GetRows(sheets[0])
-		if len(head) != 1 || strings.Join(head[0], ",")+"\n" != ledgerHeader {
+		var want []string
+		for _, c := range registry.LedgerColumns {
+			want = append(want, c.Header)
+		}
+		if len(head) != 1 || strings.Join(head[0], ",") != strings.Join(want, ",") || !strings.HasPrefix(head[0][0], "楼栋地址") {
 			t.Fatalf("header %v", head)
 		}
 		help, _ := f.GetRows("说明")
@@ -82,9 +86,20 @@ func TestRegistryImportTemplateRoundTrip(t *testing.T) {
 		}
 		// Fill the template as a grid worker would, and import it.
 		id1, id2 := citizenID("37021119800101123"), citizenID("37021119820304124")
+		// The cells by header, where the template puts them.
+		byHeader := func(cells map[string]string) []any {
+			row := make([]any, len(head[0]))
+			for i, h := range head[0] {
+				row[i] = cells[h]
+			}
+			return row
+		}
 		rows := [][]any{
-			{"幸福路12号", "2", "3", "302", "自住", "张三", "居民身份证", id1, "13812345678", "汉", "户籍人口", "山东省青岛市", "2020/5/1", "户主", "党员"},
-			{"幸福路12号", "2", "3", "302", "自住", "李梅", "", id2, "", "汉族", "常住", "", "", "配偶", ""},
+			byHeader(map[string]string{"楼栋地址": "幸福路12号", "单元": "2", "楼层": "3", "房号": "302", "房屋用途": "自住", "建筑面积(㎡)": "89.5", "产权人": "张三",
+				"姓名": "张三", "证件类型": "居民身份证", "证件号码": id1, "联系电话": "13812345678", "民族": "汉", "居住类型": "户籍人口", "户籍地": "山东省青岛市",
+				"迁入日期": "2020/5/1", "与户主关系": "户主", "标签(用、分隔)": "党员"}),
+			byHeader(map[string]string{"楼栋地址": "幸福路12号", "单元": "2", "楼层": "3", "房号": "302", "房屋用途": "自住", "姓名": "李梅", "证件号码": id2,
+				"民族": "汉族", "居住类型": "常住", "与户主关系": "配偶"}),
 		}
 		for i, row := range rows {
 			cell, _ := excelize.CoordinatesToCellName(1, i+2)
@@ -497,6 +512,98 @@ func TestRegistryImportJobs(t *testing.T) {
 		gw = e.login("gw11")
 		if r := gw.do("GET", reportURL, nil); r.status != 404 {
 			t.Fatalf("expired report: %d", r.status)
+		}
+	})
+}
+
+// A buildings ledger and a houses ledger go in through the same import: a
+// row without any person registers (or updates) its building or house.
+func TestRegistryImportPlaces(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		gw := e.login("gw11")
+		buildings := "楼栋地址,楼栋名称,微网格编码,总层数,单元数,经度,纬度\n" +
+			"海军路8号,1号楼,,18,2,120.18,35.96\n" +
+			"海军路8号,2号楼," + mg112 + ",6层,1,,\n" +
+			"海军路9号,,12345,,,,\n" + // not a microgrid code
+			"海军路10号,,," + "300,,,\n" + // floors out of range
+			"海军路11号,,," + ",,120.2,\n" + // longitude without latitude
+			"海军路12号,," + mg211 + ",,,,\n" // another community's microgrid
+		r, res := importLedger(t, gw, "楼栋台账.csv", []byte(buildings), "mode=valid_rows&area="+mg111)
+		if r.status != 200 || res.Rows != 6 || res.Imported != 2 || res.Invalid != 4 {
+			t.Fatalf("buildings ledger: %d %s", r.status, r.body)
+		}
+		var bp registry.BuildingPage
+		gw.mustDo("GET", "/api/v1/registry/buildings", nil, 200, &bp)
+		byName := map[string]registry.Building{}
+		for _, b := range bp.Items {
+			byName[b.Name] = b
+		}
+		b1, b2 := byName["1号楼"], byName["2号楼"]
+		if len(bp.Items) != 2 || b1.AreaCode != mg111 || b1.Floors != 18 || b1.Units != 2 || b1.Lng == nil || *b1.Lng != 120.18 || b2.AreaCode != mg112 || b2.Floors != 6 {
+			t.Fatalf("buildings %+v", bp.Items)
+		}
+		var report struct {
+			Problems []registry.RowReport `json:"problems"`
+		}
+		_ = json.Unmarshal(r.body, &report)
+		cols := map[int]string{}
+		for _, p := range report.Problems {
+			cols[p.Line] = p.Problems[0].Column
+		}
+		if cols[4] != "微网格编码" || cols[5] != "总层数" || cols[6] != "经度" || cols[7] != "微网格编码" {
+			t.Fatalf("problems %+v", report.Problems)
+		}
+		// A houses ledger: new houses in the buildings just made (found by
+		// address and name), one of them twice — the second row updates it.
+		houses := "楼栋地址,楼栋名称,单元,楼层,房号,房屋用途,建筑面积(㎡),产权人\n" +
+			"海军路8号,1号楼,1,1,101,空置,89.5,王五\n" +
+			"海军路8号,1号楼,1,1,102,出租,,\n" +
+			"海军路8号,1号楼,1,1,101,出租,90,\n" +
+			"海军路8号,1号楼,1,1,103,菜市场,,\n"
+		r, res = importLedger(t, gw, "房屋台账.csv", []byte(houses), "mode=valid_rows")
+		if r.status != 200 || res.Imported != 2 || res.Updated != 1 || res.Invalid != 1 {
+			t.Fatalf("houses ledger: %d %s", r.status, r.body)
+		}
+		var hp registry.HousePage
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/houses?building_id=%d", b1.ID), nil, 200, &hp)
+		if len(hp.Items) != 2 {
+			t.Fatalf("houses %+v", hp.Items)
+		}
+		var h101 registry.House
+		for _, h := range hp.Items {
+			if h.Room == "101" {
+				h101 = h
+			}
+		}
+		if h101.Usage != "rented" || h101.FloorArea != "90" && h101.FloorArea != "90.00" || h101.OwnerName != "王五" || h101.Address != "海军路8号1号楼1单元101室" {
+			t.Fatalf("house 101 %+v", h101)
+		}
+		var hist registry.ChangeList
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/houses/%d/history", h101.ID), nil, 200, &hist)
+		fields := []string{}
+		for _, c := range hist.Items {
+			fields = append(fields, c.Field+"/"+string(c.Channel))
+		}
+		if strings.Join(fields, ",") != "created/import,usage/import,floor_area/import" {
+			t.Fatalf("house history %v", fields)
+		}
+		// A persons ledger with a vacant house among its rows.
+		id := citizenID("37021119700101123")
+		persons := ledgerHeader +
+			"海军路8号1号楼,1,2,201,自住,赵一,," + id + ",,,户籍,,,户主,\n" +
+			"海军路8号1号楼,1,2,202,空置,,,,,,,,,,\n"
+		r, res = importLedger(t, gw, "人口台账.csv", []byte(persons), "")
+		if r.status != 200 || res.Imported != 2 || res.Invalid != 0 {
+			t.Fatalf("persons ledger with a vacant house: %d %s", r.status, r.body)
+		}
+		gw.mustDo("GET", fmt.Sprintf("/api/v1/registry/houses?building_id=%d", b1.ID), nil, 200, &hp)
+		if len(hp.Items) != 4 || e.persons() != 1 {
+			t.Fatalf("after the persons ledger: %d houses, %d persons", len(hp.Items), e.persons())
+		}
+		// A persons ledger still needs its person columns.
+		r, _ = importLedger(t, gw, "缺列.csv", []byte("楼栋地址,房号,姓名\n海军路8号,101,张三\n"), "")
+		if r.status != 422 || !strings.Contains(string(r.body), "证件号码") || !strings.Contains(string(r.body), "居住类型") {
+			t.Fatalf("persons ledger without its columns: %d %s", r.status, r.body)
 		}
 	})
 }
