@@ -136,6 +136,16 @@ describe('registry editing', () => {
     ids.house = Number(new URL(page.url()).pathname.split('/').pop())
     await page.locator('h2').filter({ hasText: `海军路${SUFFIX}号` }).waitFor()
     assert.match(await page.locator('h2').textContent(), /1单元301室/)
+
+    // Edit: the usage changes, and the house's history says so in words.
+    await page.getByTestId('reg-house-edit').click()
+    await page.getByTestId('reg-house-form').waitFor()
+    await choose(page.getByTestId('reg-house-usage'), '自住')
+    await page.getByTestId('reg-house-save').click()
+    await page.getByTestId('reg-house-form').waitFor({ state: 'hidden' })
+    const usageRow = page.getByTestId('reg-history').locator('tr').filter({ has: page.locator('[data-field="usage"]') })
+    await usageRow.waitFor()
+    assert.match(await usageRow.textContent(), /用途.*出租.*自住/)
   })
 
   test('the secretary opens a household in the house', async () => {
@@ -234,6 +244,30 @@ describe('registry editing', () => {
       for (const el of document.querySelectorAll('.tx-main, .tx-body')) el.scrollTop = 10_000
     })
     await shot(page, 'registry-edit-person-history.png')
+  })
+
+  test('the secretary records an appeal, changes its status, and closes the household', async () => {
+    assert.ok(ids.household, 'no household')
+    await page.goto(`${BASE}/registry/households/${ids.household}`)
+    await page.getByTestId('reg-appeal-add').click()
+    const dialog = page.getByTestId('reg-appeal-form')
+    await dialog.waitFor()
+    await page.getByTestId('reg-entry-save').click()
+    await fieldError(dialog, '诉求内容').filter({ hasText: '请填写' }).waitFor()
+    await page.getByTestId('reg-entry-content').fill('楼道灯不亮，请物业维修')
+    await page.getByTestId('reg-entry-save').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.getByTestId('reg-appeals').locator('tr').filter({ hasText: '楼道灯不亮' }).waitFor()
+    await choose(page.getByTestId('reg-appeal-status').first(), '处理中')
+    await page.getByTestId('history-field').filter({ hasText: '诉求状态' }).waitFor()
+    const row = page.getByTestId('reg-history').locator('tr').filter({ has: page.locator('[data-field="appeal_status"]') })
+    assert.match(await row.textContent(), /待处理.*处理中/)
+
+    await page.getByTestId('reg-household-close').click()
+    await page.locator('.el-message-box').getByRole('button', { name: /确定|OK/ }).click()
+    await page.getByTestId('reg-household-closed').waitFor()
+    assert.equal(await page.getByTestId('reg-member-register').count(), 0, 'a closed household still takes members')
+    await page.getByTestId('history-field').filter({ hasText: '注销' }).waitFor()
     await page.context().close()
   })
 
