@@ -246,6 +246,27 @@ describe('registry editing', () => {
     await shot(page, 'registry-edit-person-history.png')
   })
 
+  test('the member leaves and is added back as a registered person', async () => {
+    assert.ok(ids.household, 'no household')
+    await page.goto(`${BASE}/registry/households/${ids.household}`)
+    const row = page.getByTestId('reg-members').locator('tr').filter({ hasText: NAME })
+    await row.getByTestId('reg-member-leave').click()
+    await page.locator('.el-message-box').getByRole('button', { name: /确定|OK/ }).click()
+    await row.getByTestId('reg-member-leave').waitFor({ state: 'detached' })
+    await page.getByTestId('history-field').filter({ hasText: '成员' }).nth(1).waitFor()
+
+    await page.getByTestId('reg-member-add').click()
+    const dialog = page.getByTestId('reg-member-form')
+    await dialog.waitFor()
+    await page.getByTestId('reg-member-person').click()
+    await page.keyboard.type(NAME)
+    await page.locator('.el-select-dropdown__item:visible').filter({ hasText: NAME }).first().click()
+    await shot(page, 'registry-edit-member-form.png')
+    await page.getByTestId('reg-member-save').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.getByTestId('reg-members').locator('tr').filter({ hasText: NAME }).getByTestId('reg-member-leave').waitFor()
+  })
+
   test('the secretary records an appeal, changes its status, and closes the household', async () => {
     assert.ok(ids.household, 'no household')
     await page.goto(`${BASE}/registry/households/${ids.household}`)
@@ -308,6 +329,25 @@ describe('registry editing', () => {
     await admin.getByTestId('reg-tag-active').click()
     await admin.getByTestId('reg-tag-save').click()
     await row.filter({ hasText: '已停用' }).waitFor()
+    await ctx.close()
+  })
+
+  test('the dispatcher (registry:read only) sees no edit buttons', async () => {
+    assert.ok(ids.person && ids.building, 'nothing to look at')
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+    ctx.setDefaultTimeout(WAIT)
+    const p = await ctx.newPage()
+    p.on('pageerror', (err) => pageErrors.push(String(err)))
+    await consoleLogin(p, 'dispatcher')
+    await p.goto(`${BASE}/registry/persons/${ids.person}`)
+    await p.getByTestId('reg-history').locator('tbody tr').first().waitFor()
+    for (const id of ['reg-person-edit', 'reg-person-tags']) assert.equal(await p.getByTestId(id).count(), 0, `${id} shown without registry:write`)
+    await p.goto(`${BASE}/registry/buildings/${ids.building}`)
+    await p.getByTestId('reg-house-card').first().waitFor()
+    for (const id of ['reg-building-edit', 'reg-house-new']) assert.equal(await p.getByTestId(id).count(), 0, `${id} shown without registry:write`)
+    await p.goto(`${BASE}/registry/buildings`)
+    await p.getByTestId('reg-building-link').first().waitFor()
+    assert.equal(await p.getByTestId('reg-building-new').count(), 0, 'new building shown without registry:write')
     await ctx.close()
   })
 

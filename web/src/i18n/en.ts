@@ -589,7 +589,7 @@ const en: MessageSchema = {
     idType: 'ID type',
     idNumberInvalid: 'A resident ID has 18 digits (the last may be X)',
     phoneInvalid: 'A mobile or landline number',
-    phoneKeep: 'Now {masked}; leave empty to keep',
+    phoneKeep: '{masked}; empty keeps it',
     ethnicityPlaceholder: 'e.g. 汉族',
     personNote: 'Note',
     leaseEndsOn: 'Lease ends on',

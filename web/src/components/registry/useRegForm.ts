@@ -72,5 +72,10 @@ export function useRegForm(shown: string[], alias: Record<string, string> = {}, 
     return t(choose ? 'registry.requiredChoose' : 'registry.required', { field: t(labelKey) })
   }
 
-  return { errors, formError, saving, reset, check, save, required }
+  /** The form's label width: English labels are longer. */
+  function labelWidth(zh: number): string {
+    return `${locale.value === 'en' ? zh + 50 : zh}px`
+  }
+
+  return { errors, formError, saving, reset, check, save, required, labelWidth }
 }
