@@ -1,6 +1,6 @@
 import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
-import { Bell, DataBoard, Finished, HomeFilled, Location, Memo, Share, Tickets, Upload, User, UserFilled } from '@element-plus/icons-vue'
+import { Bell, CollectionTag, DataBoard, Finished, HomeFilled, Location, Memo, Share, Tickets, Upload, User, UserFilled } from '@element-plus/icons-vue'
 
 /**
  * The console's menu and its pages. To add a module (cases, registry …) add an
@@ -78,6 +78,14 @@ export const navItems: NavItem[] = [
     icon: Finished,
     permission: 'registry:read',
     component: () => import('@/views/registry/CampaignListView.vue'),
+  },
+  {
+    name: 'registry-tags',
+    path: 'registry/tags',
+    titleKey: 'registry.tagsTitle',
+    icon: CollectionTag,
+    permission: 'registry:configure',
+    component: () => import('@/views/registry/TagsView.vue'),
   },
   {
     name: 'areas',

@@ -4,6 +4,7 @@ import { ApiError, buildUrl, getCsrfToken, request } from './client'
 import type {
   RegAppeal,
   RegBuilding,
+  RegBuildingPatch,
   RegCampaign,
   RegCampaignReport,
   RegCampaignVisit,
@@ -14,8 +15,15 @@ import type {
   Problem,
   RegChange,
   RegHouse,
+  RegHousePatch,
   RegHousehold,
   RegHouseholdFile,
+  RegHouseholdPatch,
+  RegNewBuilding,
+  RegNewHouse,
+  RegNewHousehold,
+  RegNewMember,
+  RegPersonPatch,
   RegNewCitizenStats,
   RegNewPerson,
   RegPage,
@@ -53,17 +61,23 @@ export const registryApi = {
   house(id: number): Promise<RegHouse> {
     return request(`${R}/houses/${id}`)
   },
+  buildingHistory(id: number): Promise<{ items: RegChange[] }> {
+    return request(`${R}/buildings/${id}/history`)
+  },
+  houseHistory(id: number): Promise<{ items: RegChange[] }> {
+    return request(`${R}/houses/${id}/history`)
+  },
   households(q: { area?: string; house_id?: number; include_closed?: boolean; limit?: number }): Promise<RegPage<RegHousehold>> {
     return request(`${R}/households`, { query: { ...q } })
   },
   file(id: number): Promise<RegHouseholdFile> {
     return request(`${R}/households/${id}/file`)
   },
-  addAppeal(householdID: number, content: string): Promise<RegAppeal> {
-    return request(`${R}/households/${householdID}/appeals`, { method: 'POST', body: { content } })
+  addAppeal(householdID: number, content: string, raisedOn?: string): Promise<RegAppeal> {
+    return request(`${R}/households/${householdID}/appeals`, { method: 'POST', body: { content, raised_on: raisedOn || undefined } })
   },
-  addVisit(householdID: number, note: string): Promise<RegVisit> {
-    return request(`${R}/households/${householdID}/visits`, { method: 'POST', body: { note } })
+  addVisit(householdID: number, note: string, visitedOn?: string): Promise<RegVisit> {
+    return request(`${R}/households/${householdID}/visits`, { method: 'POST', body: { note, visited_on: visitedOn || undefined } })
   },
   appealToCase(appealID: number, categoryID: number): Promise<{ appeal: RegAppeal; case: { id: number } }> {
     return request(`${R}/appeals/${appealID}/case`, { method: 'POST', body: { category_id: categoryID } })
@@ -115,6 +129,47 @@ export const registryApi = {
   },
   houseVisits(id: number, houseID: number): Promise<{ items: RegCampaignVisit[] }> {
     return request(`${R}/campaigns/${id}/houses/${houseID}/visits`)
+  },
+  // Writes: the console channel is the server's default.
+  createBuilding(b: RegNewBuilding): Promise<RegBuilding> {
+    return request(`${R}/buildings`, { method: 'POST', body: b })
+  },
+  updateBuilding(id: number, b: RegBuildingPatch): Promise<RegBuilding> {
+    return request(`${R}/buildings/${id}`, { method: 'PATCH', body: b })
+  },
+  createHouse(h: RegNewHouse): Promise<RegHouse> {
+    return request(`${R}/houses`, { method: 'POST', body: h })
+  },
+  updateHouse(id: number, h: RegHousePatch): Promise<RegHouse> {
+    return request(`${R}/houses/${id}`, { method: 'PATCH', body: h })
+  },
+  createHousehold(h: RegNewHousehold): Promise<RegHousehold> {
+    return request(`${R}/households`, { method: 'POST', body: h })
+  },
+  updateHousehold(id: number, h: RegHouseholdPatch): Promise<RegHousehold> {
+    return request(`${R}/households/${id}`, { method: 'PATCH', body: h })
+  },
+  closeHousehold(id: number): Promise<RegHousehold> {
+    return request(`${R}/households/${id}/close`, { method: 'POST', body: {} })
+  },
+  addMember(householdID: number, m: RegNewMember): Promise<RegHousehold> {
+    return request(`${R}/households/${householdID}/members`, { method: 'POST', body: m })
+  },
+  leave(householdID: number, personID: number, leftOn?: string): Promise<RegHousehold> {
+    return request(`${R}/households/${householdID}/members/${personID}/leave`, { method: 'POST', body: leftOn ? { left_on: leftOn } : {} })
+  },
+  updateAppeal(id: number, status: string): Promise<RegAppeal> {
+    return request(`${R}/appeals/${id}`, { method: 'PATCH', body: { status } })
+  },
+  updatePerson(id: number, p: RegPersonPatch): Promise<RegPerson> {
+    return request(`${R}/persons/${id}`, { method: 'PATCH', body: p })
+  },
+  setTags(id: number, tags: string[]): Promise<RegPerson> {
+    return request(`${R}/persons/${id}/tags`, { method: 'PUT', body: { tags } })
+  },
+  /** Adds a tag (no id) or changes one; a tag's code never changes. */
+  saveTag(tag: Omit<RegTag, 'id'> & { id?: number }): Promise<RegTag> {
+    return tag.id ? request(`${R}/tags/${tag.id}`, { method: 'PUT', body: tag }) : request(`${R}/tags`, { method: 'POST', body: tag })
   },
   templateUrl: `/api/v1${R}/import/template.xlsx`,
   /**

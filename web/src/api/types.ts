@@ -500,14 +500,101 @@ export interface RegNewPerson {
   name: string
   id_type?: string
   id_number?: string
+  gender?: string
+  birth_date?: string
   phone?: string
+  ethnicity?: string
   residence_type: string
+  hukou_address?: string
   origin?: string
   employer?: string
   moved_in_on?: string
   tenancy?: string
+  lease_ends_on?: string
+  note?: string
+  tags?: string[]
+  area_code?: string
   household_id?: number
   relationship?: string
+  joined_on?: string
+  channel?: RegChannel
+}
+
+/** A person's change: absent fields stay, "" clears an optional one. */
+export interface RegPersonPatch {
+  name?: string
+  id_type?: string
+  id_number?: string
+  gender?: string
+  birth_date?: string
+  phone?: string
+  ethnicity?: string
+  residence_type?: string
+  hukou_address?: string
+  moved_in_on?: string
+  status?: string
+  origin?: string
+  employer?: string
+  tenancy?: string
+  lease_ends_on?: string
+  note?: string
+  channel?: RegChannel
+}
+
+export interface RegNewBuilding {
+  area_code?: string
+  name?: string
+  address: string
+  lng?: number
+  lat?: number
+  crs?: 'wgs84' | 'gcj02' | 'bd09'
+  floors?: number
+  units?: number
+  channel?: RegChannel
+}
+
+export interface RegBuildingPatch {
+  name?: string
+  address?: string
+  lng?: number
+  lat?: number
+  crs?: 'wgs84' | 'gcj02' | 'bd09'
+  floors?: number
+  units?: number
+  channel?: RegChannel
+}
+
+export interface RegNewHouse {
+  building_id: number
+  unit?: string
+  floor?: number
+  room?: string
+  address?: string
+  usage: string
+  floor_area?: string
+  owner_name?: string
+  channel?: RegChannel
+}
+
+export type RegHousePatch = Partial<Omit<RegNewHouse, 'building_id'>>
+
+export interface RegNewHousehold {
+  house_id: number
+  household_type: string
+  note?: string
+  channel?: RegChannel
+}
+
+export interface RegHouseholdPatch {
+  household_type?: string
+  note?: string
+  channel?: RegChannel
+}
+
+export interface RegNewMember {
+  person_id: number
+  relationship: string
+  joined_on?: string
   channel?: RegChannel
 }
 

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, authApi, setCsrfToken, type User } from '@/api'
+import { holdsOver } from '@/utils/scope'
 
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
@@ -22,6 +23,11 @@ export const useAuthStore = defineStore('auth', () => {
   function hasPermission(p: string): boolean {
     const perms = user.value?.permissions ?? []
     return perms.includes(p) || perms.includes('*')
+  }
+
+  /** The permission over a record of this area (see holdsOver). */
+  function hasPermissionOver(p: string, areaCode: string | null | undefined): boolean {
+    return holdsOver(user.value, p, areaCode)
   }
 
   function setSession(u: User, csrf: string): void {
@@ -62,5 +68,5 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
-  return { user, checked, isLoggedIn, scopeAreas, roleCodes, hasPermission, fetchMe, login, logout, clear }
+  return { user, checked, isLoggedIn, scopeAreas, roleCodes, hasPermission, hasPermissionOver, fetchMe, login, logout, clear }
 })
