@@ -45,6 +45,12 @@ type ImportOptions struct {
 	BatchSize int
 	// Progress, when set, is called after every batch with the rows read.
 	Progress func(rows int)
+	// Bulk loads the whole file in one transaction — other changes wait
+	// until it ends — for initial loads of a large ledger: on SQLite the
+	// secondary indexes of persons, memberships and history that the
+	// import does not read itself are dropped at its start and built again,
+	// sorted, at its end (inside the transaction, so readers keep theirs).
+	Bulk bool
 }
 
 // ImportResult is the outcome of an import.
@@ -217,6 +223,57 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) 
 	return s.importRows(ctx, c, opts)
 }
 
+// bulkIndexes are the secondary indexes a bulk load builds at its end
+// rather than row by row: none of them is read by the import itself (it
+// finds persons by their ID number's blind index, which stays, as do the
+// unique indexes that guard one record per person and one open membership).
+var bulkIndexes = []string{"persons_area", "persons_name", "persons_pinyin", "persons_initials", "persons_phone", "persons_household",
+	"persons_residence", "persons_moved_in", "household_members_household", "registry_history_entity"}
+
+// deferIndexes drops the bulk indexes in tx (SQLite only; other engines
+// keep them) and returns the function that creates them again from their
+// recorded definitions.
+func deferIndexes(ctx context.Context, tx *db.Tx) (func() error, error) {
+	if tx.Dialect() != db.SQLite {
+		return nil, nil
+	}
+	names := make([]any, len(bulkIndexes))
+	for i, n := range bulkIndexes {
+		names[i] = n
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name IN `+inClause(len(names)), names...)
+	if err != nil {
+		return nil, err
+	}
+	var defs []string
+	var drop []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		drop, defs = append(drop, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range drop {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX `+n); err != nil {
+			return nil, err
+		}
+	}
+	return func() error {
+		for _, def := range defs {
+			if _, err := tx.ExecContext(ctx, def); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
 // errRollback ends the transaction of an all-or-nothing import with invalid
 // rows.
 var errRollback = errors.New("registry: import rolled back")
@@ -344,11 +401,18 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		}
 		return st.flushPending(ctx, tx)
 	}
-	if opts.Mode == ImportAllOrNothing {
+	if opts.Mode == ImportAllOrNothing || opts.Bulk {
 		// One transaction: every row is checked against the database as it
 		// would be stored (duplicates within the file included), and all of
-		// it is rolled back when one row is invalid.
+		// it is rolled back when one row is invalid (all_or_nothing).
 		err := s.db.InBulkTx(ctx, func(tx *db.Tx) error {
+			var rebuild func() error
+			if opts.Bulk {
+				var err error
+				if rebuild, err = deferIndexes(ctx, tx); err != nil {
+					return err
+				}
+			}
 			for !eof {
 				if err := batch(tx); err != nil {
 					return err
@@ -357,8 +421,11 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 					opts.Progress(res.Rows)
 				}
 			}
-			if res.Invalid > 0 {
+			if res.Invalid > 0 && opts.Mode == ImportAllOrNothing {
 				return errRollback
+			}
+			if rebuild != nil {
+				return rebuild()
 			}
 			return nil
 		})
@@ -366,7 +433,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 			return res, err
 		}
 		res.Stored = err == nil && res.Imported+res.Updated > 0
-		if res.Invalid > 0 {
+		if !res.Stored {
 			res.Imported, res.Updated = 0, 0
 		}
 	} else {

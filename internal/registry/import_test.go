@@ -261,7 +261,7 @@ func TestImportCSVStore(t *testing.T) {
 		t.Fatalf("%+v %v", res, err)
 	}
 	// Again: everyone is on record, nobody is duplicated.
-	res, err = s.ImportFile(ctx, path, path, ImportOptions{Area: mg, Mode: ImportValidRows}, nil)
+	res, err = s.ImportFile(ctx, path, path, ImportOptions{Area: mg, Mode: ImportValidRows, Bulk: os.Getenv("BENCH_BULK") != ""}, nil)
 	if err != nil || res.Updated != 300 || res.Imported != 0 {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -305,7 +305,7 @@ func BenchmarkImportCSV(b *testing.B) {
 		s, ctx, mg := benchStore(b)
 		b.StartTimer()
 		t0 := time.Now()
-		res, err := s.ImportFile(ctx, path, path, ImportOptions{Area: mg, Mode: ImportValidRows}, nil)
+		res, err := s.ImportFile(ctx, path, path, ImportOptions{Area: mg, Mode: ImportValidRows, Bulk: os.Getenv("BENCH_BULK") != ""}, nil)
 		total += time.Since(t0)
 		if err != nil || res.Imported != n {
 			b.Fatalf("%+v %v", res.Problems, err)
