@@ -73,7 +73,7 @@ async function recentImports(page) {
     const row = rows.nth(i)
     out.push({
       file: (await row.getByTestId('reg-import-job-file').textContent()).trim(),
-      outcome: await row.getByTestId('reg-import-job-state').getAttribute('data-outcome').catch(() => 'running'),
+      outcome: (await row.getByTestId('reg-import-job-state').count()) ? await row.getByTestId('reg-import-job-state').getAttribute('data-outcome') : 'running',
       text: (await row.textContent()).replace(/\s+/g, ' '),
     })
   }
