@@ -1,6 +1,8 @@
 // Browser test of the registry's field work against a running Tongxin server
 // with the demo data: the secretary imports a persons ledger with errors
-// (all-or-nothing: rejected, nothing stored; valid rows: three imported),
+// (all-or-nothing: rejected, nothing stored; valid rows: three imported)
+// and a large one whose progress is followed to its result, all of them
+// listed among the recent imports;
 // starts a verification campaign (摸排) over 海军路社区; the grid worker
 // records a visit with a correction in the phone app; the secretary then sees
 // the verification-channel history, the visit note in the household file
@@ -39,11 +41,45 @@ function wrongCheckDigit(id) {
   return id.slice(0, 17) + (id[17] === '0' ? '1' : '0')
 }
 
-async function uploadLedger(page, csv, mode) {
+/** Notes in the page whether the import's progress bar is ever shown (window.__sawProgress). */
+async function watchProgress(page) {
+  await page.evaluate(() => {
+    window.__progressObserver?.disconnect()
+    window.__sawProgress = false
+    const mo = new MutationObserver(() => {
+      if (document.querySelector('[data-testid="reg-import-progress"]')) window.__sawProgress = true
+    })
+    mo.observe(document.body, { childList: true, subtree: true })
+    window.__progressObserver = mo
+  })
+}
+
+async function chooseLedger(page, csv, mode, name = `ledger-${mode}.csv`) {
   await page.getByTestId(mode === 'valid_rows' ? 'reg-import-mode-valid' : 'reg-import-mode-all').click()
-  await page.getByTestId('reg-import-file').setInputFiles({ name: `ledger-${mode}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') })
+  await page.getByTestId('reg-import-file').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') })
+  await watchProgress(page)
+}
+
+async function uploadLedger(page, csv, mode) {
+  await chooseLedger(page, csv, mode)
   await page.getByTestId('reg-import-submit').click()
   await page.getByTestId('reg-import-result').waitFor()
+  assert.ok(await page.evaluate(() => window.__sawProgress), 'the progress bar was never shown')
+}
+
+/** The rows of the recent-imports list, newest first: file name and outcome. */
+async function recentImports(page) {
+  const rows = page.getByTestId('reg-import-jobs').locator('.el-table__body .el-table__row')
+  const out = []
+  for (let i = 0; i < (await rows.count()); i++) {
+    const row = rows.nth(i)
+    out.push({
+      file: (await row.getByTestId('reg-import-job-file').textContent()).trim(),
+      outcome: (await row.getByTestId('reg-import-job-state').count()) ? await row.getByTestId('reg-import-job-state').getAttribute('data-outcome') : 'running',
+      text: (await row.textContent()).replace(/\s+/g, ' '),
+    })
+  }
+  return out
 }
 
 describe('registry field work', () => {
@@ -134,6 +170,98 @@ describe('registry field work', () => {
     assert.equal((await secretary.getByTestId('reg-import-invalid').textContent()).trim(), '2')
     assert.equal(await countNamed(), 3, 'the valid rows were not stored')
     await api.ctx.close()
+
+    // Both imports are listed, newest first, with their outcomes.
+    await secretary.getByTestId('reg-import-jobs').locator('[data-outcome="partial"]').first().waitFor()
+    const recent = await recentImports(secretary)
+    assert.deepEqual(
+      recent.slice(0, 2).map((r) => [r.file, r.outcome]),
+      [
+        ['ledger-valid_rows.csv', 'partial'],
+        ['ledger-all_or_nothing.csv', 'rejected'],
+      ],
+    )
+    assert.match(recent[0].text, /5 \/ 3 \/ 2/, 'the counts of the valid-rows import are not listed')
+  })
+
+  test('a large ledger shows its progress, then its result, and is listed among the recent imports', async () => {
+    assert.ok(secretary, 'no console page')
+    const api = await apiAs(browser, 'secretary')
+    const building = (await api.get(`/registry/buildings?area=${COMMUNITY}&limit=20`)).items.find((b) => b.address)
+    await api.ctx.close()
+    // 20,000 good rows and a last one without a name: all or nothing reads
+    // them all (a couple of seconds) and stores none. ID numbers of 北京东城
+    // (110101), which the demo district does not use.
+    const N = 20_000
+    const lines = ['楼栋地址,单元,房号,姓名,证件号码,联系电话,居住类型,与户主关系']
+    const C = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉'
+    const start = Date.UTC(1950, 0, 1)
+    for (let i = 0; i < N; i++) {
+      const d = new Date(start + Math.floor(i / 900) * 86_400_000)
+      const ymd = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`
+      const id = withCheckDigit(`110101${ymd}${(i % 900) + 100}`)
+      lines.push(`${building.address},2,${8000 + Math.floor(i / 4)},测${C[i % 20]}${C[Math.floor(i / 20) % 20]},${id},,常住人口,${i % 4 === 0 ? '户主' : '子女'}`)
+    }
+    lines.push(`${building.address},2,9999,,${withCheckDigit('11010119800101999')},,常住人口,户主`)
+    const name = `ledger-large-${STAMP}.csv`
+
+    await secretary.goto(`${BASE}/registry/import`)
+    await secretary.getByTestId('reg-import-jobs').waitFor()
+    await chooseLedger(secretary, lines.join('\r\n'), 'all_or_nothing', name)
+    await secretary.getByTestId('reg-import-submit').click()
+    await secretary.getByTestId('reg-import-progress').waitFor()
+    // While it runs (if it still does once the server has read some of it):
+    // the bar with its percentage, the file, the rows read so far.
+    const midway = await secretary
+      .waitForFunction(() => Number(document.querySelector('[data-testid="reg-import-progress"]')?.getAttribute('data-percent')) > 0, null, { timeout: 5000, polling: 50 })
+      .then(() => true)
+      .catch(() => false)
+    if (midway) {
+      const running = (await secretary.getByTestId('reg-import-running').textContent()) ?? ''
+      await secretary.screenshot({ path: path.join(OUT, 'registry-import-progress.png'), fullPage: false })
+      assert.ok(running.includes(name), 'the progress does not name the file')
+      assert.match(running, /已读 \d+ 行/, 'the progress does not count the rows read')
+    }
+    await secretary.getByTestId('reg-import-rejected').waitFor()
+    assert.ok(await secretary.evaluate(() => window.__sawProgress), 'the progress bar was never shown')
+    assert.equal((await secretary.getByTestId('reg-import-rows').textContent()).trim(), String(N + 1))
+    assert.equal((await secretary.getByTestId('reg-import-invalid').textContent()).trim(), '1')
+    assert.equal((await secretary.getByTestId('reg-import-imported').textContent()).trim(), '0')
+    assert.equal(await secretary.getByTestId('reg-import-progress').count(), 0, 'the progress bar stays after the import')
+
+    await secretary.getByTestId('reg-import-jobs').locator('.el-table__row').first().getByTestId('reg-import-job-state').waitFor()
+    const [latest] = await recentImports(secretary)
+    assert.equal(latest.file, name)
+    assert.equal(latest.outcome, 'rejected')
+    assert.match(latest.text, new RegExp(`${N + 1} / 0 / 1`), 'the counts of the large import are not listed')
+    assert.equal(await secretary.getByTestId('reg-import-jobs').locator('.el-table__row').first().getByTestId('reg-import-job-report').count(), 1, 'no report link in the list')
+    await secretary.getByTestId('reg-import-jobs').scrollIntoViewIfNeeded()
+    await shot(secretary, 'registry-import-jobs.png')
+  })
+
+  test('a ledger without the template columns fails, its problem shown in the UI language (English)', async () => {
+    assert.ok(browser, 'no browser')
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' })
+    ctx.setDefaultTimeout(WAIT)
+    await ctx.addInitScript(() => localStorage.setItem('tongxin.locale', 'en'))
+    const page = await ctx.newPage()
+    page.on('pageerror', (err) => pageErrors.push(String(err)))
+    await consoleLogin(page, 'secretary')
+    await page.goto(`${BASE}/registry/import`)
+    await page.getByTestId('reg-import-jobs').waitFor()
+    const name = `not-a-ledger-${STAMP}.csv`
+    await chooseLedger(page, '编号,备注\r\n1,无\r\n', 'valid_rows', name)
+    await page.getByTestId('reg-import-submit').click()
+    const alert = page.getByTestId('reg-import-failed')
+    await alert.waitFor()
+    assert.match((await alert.textContent()) ?? '', /lacks the required columns/, 'the English detail is not shown')
+    assert.equal(await page.getByTestId('reg-import-result').count(), 0, 'a failed import shows a result')
+    await page.getByTestId('reg-import-jobs').locator('[data-outcome="failed"]').first().waitFor()
+    const [latest] = await recentImports(page)
+    assert.deepEqual([latest.file, latest.outcome], [name, 'failed'])
+    assert.match(latest.text, /Failed/)
+    await shot(page, 'registry-import-failed-en.png')
+    await ctx.close()
   })
 
   test('the secretary creates and activates a campaign over 海军路社区', async () => {

@@ -74,6 +74,11 @@ async function readProblem(res: Response): Promise<Problem> {
 }
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  return (await requestWithHeaders<T>(path, opts)).data
+}
+
+/** Like request, with the answer's headers (Retry-After, Location…). */
+export async function requestWithHeaders<T>(path: string, opts: RequestOptions = {}): Promise<{ data: T; headers: Headers }> {
   const method = opts.method ?? 'GET'
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
   let body: BodyInit | undefined
@@ -94,13 +99,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     })
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e
-    throw new ApiError(0, {
-      status: 0,
-      code: 'network_error',
-      title: 'Network error',
-      detail: 'The server could not be reached.',
-      detail_zh: '无法连接服务器，请检查网络。',
-    })
+    throw networkError()
   }
 
   if (!res.ok) {
@@ -108,7 +107,23 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     if (res.status === 401 && opts.redirectOn401 !== false && unauthorizedHandler) unauthorizedHandler()
     throw new ApiError(res.status, problem)
   }
-  if (res.status === 204) return undefined as T
+  if (res.status === 204) return { data: undefined as T, headers: res.headers }
   const text = await res.text()
-  return (text ? JSON.parse(text) : undefined) as T
+  return { data: (text ? JSON.parse(text) : undefined) as T, headers: res.headers }
+}
+
+/** The problem synthesised for a request that never reached the server. */
+export function networkError(): ApiError {
+  return new ApiError(0, {
+    status: 0,
+    code: 'network_error',
+    title: 'Network error',
+    detail: 'The server could not be reached.',
+    detail_zh: '无法连接服务器，请检查网络。',
+  })
+}
+
+/** Reports a 401 to the handler set with onUnauthorized (for calls made without request). */
+export function notifyUnauthorized(): void {
+  unauthorizedHandler?.()
 }

@@ -1,6 +1,6 @@
 // The registry (实有人口 · 实有房屋 · 一户一档): buildings, houses, households,
 // persons, the household file, search and the new-citizen figures.
-import { ApiError, buildUrl, getCsrfToken, request } from './client'
+import { ApiError, buildUrl, getCsrfToken, networkError, notifyUnauthorized, request, requestWithHeaders } from './client'
 import type {
   RegAppeal,
   RegBuilding,
@@ -8,8 +8,8 @@ import type {
   RegCampaign,
   RegCampaignReport,
   RegCampaignVisit,
+  RegImportJob,
   RegImportMode,
-  RegImportResult,
   RegNewCampaign,
   RegNewCampaignVisit,
   Problem,
@@ -173,45 +173,76 @@ export const registryApi = {
   },
   templateUrl: `/api/v1${R}/import/template.xlsx`,
   /**
-   * Uploads a persons ledger. A rejection (422 import_rejected, all-or-nothing
-   * mode with invalid rows) resolves as a result with stored=false, the problems
-   * and the report URL; any other failure throws an ApiError.
+   * Uploads a persons ledger as an import job (Prefer: respond-async): resolves
+   * with the job the server answered 202 with, to be followed with importJob.
+   * It goes by XMLHttpRequest for the upload's progress (onUpload: bytes sent,
+   * bytes to send). A refusal of the upload itself (413, a wrong file type…)
+   * throws an ApiError; rows are checked by the job.
    */
-  async importLedger(file: File, mode: RegImportMode, area?: string): Promise<RegImportResult> {
+  startImport(
+    file: File,
+    mode: RegImportMode,
+    area?: string,
+    opts: { onUpload?: (loaded: number, total: number) => void; signal?: AbortSignal } = {},
+  ): Promise<RegImportJob> {
     const form = new FormData()
     form.append('mode', mode)
     if (area) form.append('area', area)
     form.append('file', file, file.name)
-    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
-    const token = getCsrfToken()
-    if (token) headers['X-CSRF-Token'] = token
-    let res: Response
-    try {
-      res = await fetch(buildUrl(`${R}/import`), { method: 'POST', body: form, headers, credentials: 'same-origin' })
-    } catch {
-      throw new ApiError(0, { status: 0, code: 'network_error', title: 'Network error', detail: 'The server could not be reached.', detail_zh: '无法连接服务器，请检查网络。' })
-    }
-    let body: unknown = null
-    try {
-      body = await res.json()
-    } catch {
-      body = null
-    }
-    if (res.ok) return body as RegImportResult
-    const problem = (body && typeof body === 'object' ? body : { title: res.statusText }) as Problem & Partial<RegImportResult>
-    if (res.status === 422 && problem.code === 'import_rejected') {
-      return {
-        mode,
-        rows: problem.rows ?? 0,
-        imported: 0,
-        updated: 0,
-        invalid: problem.invalid ?? 0,
-        stored: false,
-        report_url: problem.report_url,
-        problems: problem.problems ?? [],
-        rejected: { detail: problem.detail ?? '', detail_zh: problem.detail_zh ?? '' },
+    return new Promise((resolve, reject) => {
+      if (opts.signal?.aborted) {
+        reject(new DOMException('The upload was aborted.', 'AbortError'))
+        return
       }
-    }
-    throw new ApiError(res.status, { status: res.status, ...problem })
+      const xhr = new XMLHttpRequest()
+      xhr.open('POST', buildUrl(`${R}/import`))
+      xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
+      xhr.setRequestHeader('Prefer', 'respond-async')
+      const token = getCsrfToken()
+      if (token) xhr.setRequestHeader('X-CSRF-Token', token)
+      const onUpload = opts.onUpload
+      if (onUpload) {
+        xhr.upload.onprogress = (e: ProgressEvent) => onUpload(e.loaded, e.lengthComputable ? e.total : file.size)
+      }
+      xhr.onload = () => {
+        try {
+          resolve(importAnswer(xhr.status, xhr.statusText, xhr.responseText))
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 401) notifyUnauthorized()
+          reject(e)
+        }
+      }
+      xhr.onerror = () => reject(networkError())
+      xhr.onabort = () => reject(new DOMException('The upload was aborted.', 'AbortError'))
+      opts.signal?.addEventListener('abort', () => xhr.abort(), { once: true })
+      xhr.send(form)
+    })
   },
+  /** An import job of the caller's, with the seconds the server asks to wait before asking again (Retry-After) while it runs. */
+  async importJob(id: string, signal?: AbortSignal): Promise<{ job: RegImportJob; retryAfter: string | null }> {
+    const { data, headers } = await requestWithHeaders<RegImportJob>(`${R}/imports/${encodeURIComponent(id)}`, { signal })
+    return { job: data, retryAfter: headers.get('Retry-After') }
+  },
+  /** The caller's last 20 imports, newest first. */
+  importJobs(signal?: AbortSignal): Promise<{ items: RegImportJob[] }> {
+    return request(`${R}/imports`, { signal })
+  },
+}
+
+/**
+ * The job in the answer to an import upload (202, or 200/201 with a job); any
+ * other answer becomes an ApiError with its problem.
+ */
+export function importAnswer(status: number, statusText: string, text: string): RegImportJob {
+  let body: unknown = null
+  try {
+    body = text ? JSON.parse(text) : null
+  } catch {
+    body = null
+  }
+  const obj = body && typeof body === 'object' ? (body as Record<string, unknown>) : null
+  if (status >= 200 && status < 300 && obj && typeof obj.id === 'string') return obj as unknown as RegImportJob
+  const problem: Problem =
+    obj && status >= 400 ? (obj as Problem) : { title: statusText || `HTTP ${status}`, code: `http_${status}` }
+  throw new ApiError(status, { status, ...problem })
 }

@@ -713,8 +713,34 @@ export interface RegImportResult {
   stored: boolean
   report_url?: string
   problems?: RegRowReport[]
-  /** Set when the server refused the whole file (all-or-nothing mode). */
-  rejected?: { detail: string; detail_zh: string }
+}
+
+export type RegImportJobState = 'running' | 'done' | 'failed'
+
+/**
+ * A ledger import run by the server (POST /registry/import with
+ * Prefer: respond-async, then GET /registry/imports/{id}). While it runs, rows
+ * and bytes_read grow; percent is null when the length is not known (xlsx).
+ * When done, result holds the outcome — in all_or_nothing mode with invalid
+ * rows, result.stored is false and nothing went in; when failed, problem says
+ * why.
+ */
+export interface RegImportJob {
+  id: string
+  file_name: string
+  mode: RegImportMode
+  area?: string
+  state: RegImportJobState
+  rows: number
+  bytes_read: number
+  bytes_total: number
+  percent: number | null
+  result?: RegImportResult
+  problem?: Problem
+  /** The error report, while it can be downloaded (24 hours). */
+  report_url?: string
+  created_at: string
+  finished_at: string | null
 }
 
 export type RegCampaignState = 'draft' | 'active' | 'closed'
