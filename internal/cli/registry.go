@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -54,12 +53,13 @@ func runRegistryTemplate(env Env, args []string) error {
 func runRegistryImport(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "registry import", "--file F.xlsx|F.csv [--mode valid_rows] [--area CODE] [flags]")
 	var file, mode, areaCode, reportPath string
-	var quiet bool
+	var quiet, bulk bool
 	f.StringVar(&file, "file", "", "the ledger to import (.xlsx or .csv, UTF-8 or GB18030)")
 	f.StringVar(&mode, "mode", string(registry.ImportAllOrNothing), "all_or_nothing (any invalid row: nothing is stored) or valid_rows")
 	f.StringVar(&areaCode, "area", "", "the microgrid (18 digits) where buildings not yet on record are created")
 	f.StringVar(&reportPath, "report", "", "where to write the error report (default: beside the file, NAME.errors.xlsx)")
 	f.BoolVar(&quiet, "quiet", false, "no progress bar")
+	f.BoolVar(&bulk, "bulk", false, "initial load of a large ledger: one transaction (other changes wait until it ends), indexes built at the end")
 	var d dbFlags
 	f.db(&d)
 	if err := f.parse(args); err != nil {
@@ -97,23 +97,21 @@ func runRegistryImport(ctx context.Context, env Env, args []string) error {
 	store := registry.NewStore(h, c, keys, areas, cases.NewStore(h, c, areas, keys, nil, nil, cases.Config{}))
 
 	var bar *progressbar.ProgressBar
-	var counted func(io.Reader) io.Reader
-	opts := registry.ImportOptions{Mode: registry.ImportMode(mode), Area: areaCode, ReportPath: reportPath}
+	opts := registry.ImportOptions{Mode: registry.ImportMode(mode), Area: areaCode, ReportPath: reportPath, Bulk: bulk}
 	if !quiet {
 		if format == "csv" {
-			// By bytes read.
+			// By the bytes of the rows written.
 			bar = progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(env.Stderr), progressbar.OptionShowBytes(true),
 				progressbar.OptionSetDescription("导入 "+file), progressbar.OptionThrottle(200_000_000), progressbar.OptionClearOnFinish())
-			counted = func(r io.Reader) io.Reader { pr := progressbar.NewReader(r, bar); return &pr }
+			opts.Progress = func(_ int, bytes int64) { _ = bar.Set64(bytes) }
 		} else {
 			// excelize reads the workbook itself: count rows instead.
 			bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(env.Stderr), progressbar.OptionSetDescription("导入 "+file+"（行）"),
 				progressbar.OptionShowCount(), progressbar.OptionThrottle(200_000_000), progressbar.OptionClearOnFinish())
-			last := 0
-			opts.Progress = func(rows int) { _ = bar.Add(rows - last); last = rows }
+			opts.Progress = func(rows int, _ int64) { _ = bar.Set(rows) }
 		}
 	}
-	res, err := store.ImportFile(access.System(ctx), file, file, opts, counted)
+	res, err := store.ImportFile(access.System(ctx), file, file, opts)
 	if bar != nil {
 		_ = bar.Finish()
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"unicode/utf8"
 
@@ -43,8 +44,10 @@ type ImportOptions struct {
 	// BatchSize is the number of rows per chunk, and per transaction in
 	// valid_rows mode (default 5,000).
 	BatchSize int
-	// Progress, when set, is called after every batch with the rows read.
-	Progress func(rows int)
+	// Progress, when set, is called after every chunk written with the rows
+	// done and, for a CSV, the bytes of the file they took (-1 for a
+	// workbook, which excelize reads itself).
+	Progress func(rows int, bytes int64)
 	// Bulk loads the whole file in one transaction — other changes wait
 	// until it ends — for initial loads of a large ledger: on SQLite the
 	// secondary indexes of persons, memberships and history that the
@@ -75,15 +78,33 @@ type RowReport struct {
 // rowSource yields the rows of a ledger file.
 type rowSource interface {
 	next() ([]string, error) // io.EOF at the end
+	offset() int64           // bytes of the file read so far; -1 when unknown
 	close() error
 }
 
 type csvSource struct {
 	r *csv.Reader
 	c io.Closer
+	n *countReader
 }
 
 func (s *csvSource) next() ([]string, error) { return s.r.Read() }
+
+// offset is how many bytes of the file have been read: the rows returned
+// so far and what the buffers hold ahead of them (at most some 64 KiB).
+func (s *csvSource) offset() int64 { return s.n.n }
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
 func (s *csvSource) close() error {
 	if s.c != nil {
 		return s.c.Close()
@@ -95,7 +116,8 @@ func (s *csvSource) close() error {
 // first 64 KiB are not valid UTF-8, GB18030 (a superset of GBK and GB2312,
 // as Excel saves "CSV" on Chinese Windows).
 func newCSVSource(r io.Reader) (*csvSource, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	counter := &countReader{r: r}
+	br := bufio.NewReaderSize(counter, 64<<10)
 	head, err := br.Peek(64 << 10)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, err
@@ -110,7 +132,7 @@ func newCSVSource(r io.Reader) (*csvSource, error) {
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = false
-	return &csvSource{r: cr}, nil
+	return &csvSource{r: cr, n: counter}, nil
 }
 
 // validUTF8Prefix tells whether b is UTF-8, allowing a rune cut at the end
@@ -141,6 +163,8 @@ func (s *xlsxSource) next() ([]string, error) {
 	}
 	return s.rows.Columns()
 }
+
+func (s *xlsxSource) offset() int64 { return -1 }
 
 func (s *xlsxSource) close() error {
 	_ = s.rows.Close()
@@ -178,10 +202,9 @@ func LedgerFormat(name string) (string, error) {
 	return "", errs.Field("file", "format", "the file must be .xlsx or .csv", "文件须为 .xlsx 或 .csv 格式")
 }
 
-// ImportFile imports a persons ledger file (csv or xlsx by its name) with
-// the scope of the principal in ctx. counted, when set, wraps the file
-// reader of a CSV (for a progress bar by bytes).
-func (s *Store) ImportFile(ctx context.Context, path, name string, opts ImportOptions, counted func(io.Reader) io.Reader) (ImportResult, error) {
+// ImportFile imports a ledger file (csv or xlsx by its name) with the scope
+// of the principal in ctx.
+func (s *Store) ImportFile(ctx context.Context, path, name string, opts ImportOptions) (ImportResult, error) {
 	format, err := LedgerFormat(name)
 	if err != nil {
 		return ImportResult{}, err
@@ -198,11 +221,7 @@ func (s *Store) ImportFile(ctx context.Context, path, name string, opts ImportOp
 		if err != nil {
 			return ImportResult{}, err
 		}
-		var r io.Reader = f
-		if counted != nil {
-			r = counted(f)
-		}
-		c, err := newCSVSource(r)
+		c, err := newCSVSource(f)
 		if err != nil {
 			f.Close()
 			return ImportResult{}, err
@@ -223,12 +242,15 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) 
 	return s.importRows(ctx, c, opts)
 }
 
-// bulkIndexes are the secondary indexes a bulk load builds at its end
-// rather than row by row: none of them is read by the import itself (it
-// finds persons by their ID number's blind index, which stays, as do the
-// unique indexes that guard one record per person and one open membership).
-var bulkIndexes = []string{"persons_area", "persons_name", "persons_pinyin", "persons_initials", "persons_phone", "persons_household",
-	"persons_residence", "persons_moved_in", "household_members_household", "registry_history_entity"}
+// bulkIndexes are the secondary indexes a bulk load builds at its end,
+// sorted, rather than row by row: those whose keys arrive in random order
+// (names, pinyin, phone numbers, dates), where every new row lands on
+// another page. None of them is read by the import itself, which finds
+// persons by their ID number's blind index; that one stays, as do the
+// unique indexes that guard one record per person and one open membership,
+// and the indexes whose keys grow with the ids (area, household, history),
+// which new rows only extend.
+var bulkIndexes = []string{"persons_name", "persons_pinyin", "persons_initials", "persons_phone", "persons_moved_in"}
 
 // deferIndexes drops the bulk indexes in tx (SQLite only; other engines
 // keep them) and returns the function that creates them again from their
@@ -265,6 +287,10 @@ func deferIndexes(ctx context.Context, tx *db.Tx) (func() error, error) {
 		}
 	}
 	return func() error {
+		// The rows are in; what the load held (chunks, queues) is garbage.
+		// Giving it back before SQLite sorts the index keys in memory keeps
+		// the process's peak memory down.
+		debug.FreeOSMemory()
 		for _, def := range defs {
 			if _, err := tx.ExecContext(ctx, def); err != nil {
 				return err
@@ -339,6 +365,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 	}()
 	go s.readChunks(rctx, src, header, line, opts.BatchSize, chunks)
 	eof := false
+	var offset int64 // of the last chunk written
 	// batch writes the next chunk in tx.
 	var rowsOf func(tx *db.Tx) error
 	batch := func(tx *db.Tx) error {
@@ -364,6 +391,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		eof = rc.last
 		chunk := rc.rows
 		res.Rows += len(chunk)
+		offset = rc.offset
 		if err := st.prefetch(ctx, tx, chunk); err != nil {
 			return err
 		}
@@ -418,7 +446,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 					return err
 				}
 				if opts.Progress != nil {
-					opts.Progress(res.Rows)
+					opts.Progress(res.Rows, offset)
 				}
 			}
 			if res.Invalid > 0 && opts.Mode == ImportAllOrNothing {
@@ -447,7 +475,7 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 				res.Stored = true
 			}
 			if opts.Progress != nil {
-				opts.Progress(res.Rows)
+				opts.Progress(res.Rows, offset)
 			}
 		}
 	}
@@ -461,9 +489,10 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 
 // readChunk is a chunk of read rows, or the error that ended reading.
 type readChunk struct {
-	rows []chunkRow
-	last bool
-	err  error
+	rows   []chunkRow
+	last   bool
+	offset int64 // of the source after the chunk's rows
+	err    error
 }
 
 // readChunks reads the rows after the header in chunks of n, parses them
@@ -513,7 +542,7 @@ func (s *Store) readChunks(ctx context.Context, src rowSource, header ledgerHead
 			chunk = append(chunk, c)
 		}
 		select {
-		case out <- readChunk{rows: chunk, last: last}:
+		case out <- readChunk{rows: chunk, last: last, offset: src.offset()}:
 		case <-ctx.Done():
 			return
 		}
@@ -570,19 +599,36 @@ func (st *importState) record(entity string, id int64, areaCode string, d diff) 
 // flush writes the buffered history with multi-row inserts.
 func (st *importState) flush(ctx context.Context, tx *db.Tx) error {
 	st.resolveHistory()
-	const perInsert = 200
-	for len(st.hist) > 0 {
-		n := min(len(st.hist)/histCols, perInsert)
-		args := st.hist[:n*histCols]
-		q := `INSERT INTO registry_history (area_code, entity, entity_id, field, from_value, to_value, actor_user_id, actor_name, channel, at) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-		st.hist = st.hist[n*histCols:]
+	// Who, how and when are the same for every row of the import: bound
+	// once per statement, beside the rows' own six values.
+	rows := make([]any, 0, len(st.hist)/histCols*6)
+	for i := 0; i+histCols <= len(st.hist); i += histCols {
+		rows = append(rows, st.hist[i:i+6]...)
 	}
 	st.hist = st.hist[:0]
+	const per = 256
+	for len(rows) > 0 {
+		n := per
+		for n > len(rows)/6 {
+			n /= 2
+		}
+		args := append([]any{st.a.userID, st.a.name, string(st.a.channel), db.Millis(st.a.at)}, rows[:6*n]...)
+		rows = rows[6*n:]
+		if _, err := tx.ExecContext(ctx, histInsert(n), args...); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// histInsert is the statement that stores n history rows of one actor,
+// channel and time (the first four arguments), the rows' area, entity, id,
+// field and values following.
+func histInsert(n int) string {
+	return `INSERT INTO registry_history (area_code, entity, entity_id, field, from_value, to_value, actor_user_id, actor_name, channel, at)
+		SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, a.u, a.n, a.c, a.t
+		FROM (SELECT CAST(? AS BIGINT) AS u, CAST(? AS TEXT) AS n, CAST(? AS TEXT) AS c, CAST(? AS BIGINT) AS t) a,
+		(VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, CAST(? AS BIGINT), ?, CAST(? AS TEXT), CAST(? AS TEXT)), ", n), ", ") + `) v`
 }
 
 type bldRef struct {

@@ -64,18 +64,6 @@ type liveJob struct {
 	bytes atomic.Int64
 }
 
-// countingReader counts the bytes read into a live job.
-type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 // Wait waits for the imports running in the background to end.
 func (h *ImportHTTP) Wait() { h.wg.Wait() }
 
@@ -229,8 +217,11 @@ func (h *ImportHTTP) Import(w http.ResponseWriter, r *http.Request) error {
 	run := func(ctx context.Context) (ImportResult, error) {
 		defer h.wg.Done()
 		defer os.Remove(file)
-		opts := ImportOptions{Mode: job.Mode, Area: areaCode, ReportPath: job.reportPath, Progress: func(rows int) { live.rows.Store(int64(rows)) }}
-		res, err := h.Store.ImportFile(ctx, file, name, opts, func(r io.Reader) io.Reader { return countingReader{r, &live.bytes} })
+		opts := ImportOptions{Mode: job.Mode, Area: areaCode, ReportPath: job.reportPath, Progress: func(rows int, bytes int64) {
+			live.rows.Store(int64(rows))
+			live.bytes.Store(bytes)
+		}}
+		res, err := h.Store.ImportFile(ctx, file, name, opts)
 		if err != nil {
 			os.Remove(job.reportPath)
 		} else if res.Invalid > 0 {
@@ -303,7 +294,8 @@ func (h *ImportHTTP) progress(j *ImportJob) {
 	j.Rows = int(live.rows.Load())
 	j.BytesRead = live.bytes.Load()
 	if j.BytesRead > 0 && j.BytesTotal > 0 {
-		// The CSV's bytes read; a workbook is read by excelize itself.
+		// The CSV's bytes written so far; a workbook is read by excelize
+		// itself, and its percent stays unknown.
 		pc := int(min(99, j.BytesRead*100/j.BytesTotal))
 		j.Percent = &pc
 	}

@@ -181,13 +181,36 @@ type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
 	cache   *stmtCache
+	// local are the statements a long transaction (a bulk load) runs again
+	// and again before the shared cache has them: prepared on the
+	// transaction the second time they run. A nil value: seen once.
+	local map[string]*sql.Stmt
 }
 
-// stmt returns the cached statement for q bound to the transaction, or nil.
+// maxLocalStmts bounds the statements a transaction prepares for itself.
+const maxLocalStmts = 128
+
+// stmt returns a prepared statement for q bound to the transaction — the
+// shared cache's, or the transaction's own for a text run more than once —
+// or nil to run q unprepared.
 func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 	if st := t.cache.peek(q); st != nil {
 		return t.tx.StmtContext(ctx, st)
 	}
+	st, seen := t.local[q]
+	if st != nil || len(t.local) >= maxLocalStmts {
+		return st
+	}
+	if t.local == nil {
+		t.local = map[string]*sql.Stmt{}
+	}
+	if seen {
+		if p, err := t.tx.PrepareContext(ctx, q); err == nil {
+			t.local[q] = p
+			return p
+		}
+	}
+	t.local[q] = nil
 	return nil
 }
 
@@ -219,19 +242,27 @@ func (t *Tx) Dialect() Dialect { return t.dialect }
 
 // InTx runs fn in a write transaction, committing when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.w.BeginTx(ctx, nil)
+	if err := db.run(ctx, db.w.BeginTx, fn); err != nil {
+		return err
+	}
+	db.wst.prepareWanted(ctx)
+	return nil
+}
+
+// run runs fn in the transaction begin starts, committing when fn returns
+// nil and rolling back otherwise.
+func (db *DB) run(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), fn func(tx *Tx) error) error {
+	sqlTx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: db.dialect, cache: db.wst}
-	if err := fn(tx); err != nil {
+	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect, cache: db.wst}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	db.wst.prepareWanted(ctx)
 	return nil
 }
 
@@ -269,19 +300,7 @@ func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
-	sqlTx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	tx := &Tx{tx: sqlTx, dialect: db.dialect, cache: db.wst}
-	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.run(ctx, conn.BeginTx, fn)
 }
 
 // Rebind rewrites "?" placeholders as $1, $2 … for PostgreSQL, leaving
