@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"github.com/tongxin/tongxin/internal/cli"
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/dbtest"
+	"github.com/tongxin/tongxin/internal/platform/govid"
 )
 
 type run struct {
@@ -155,6 +157,86 @@ func TestAreasImport(t *testing.T) {
 		}
 		if out, err := r.do("", "areas", "import"); err != cli.ErrUsage {
 			t.Fatalf("no file: %v %s", err, out)
+		}
+	})
+}
+
+// checkDigit completes a 17-digit body with its check character.
+func checkDigit(body string) string { return govid.CompleteCitizenID(body) }
+
+func TestRegistryImportCommand(t *testing.T) {
+	engines(t, func(t *testing.T, r run) {
+		dir := t.TempDir()
+		ctx := context.Background()
+		h, err := db.Open(ctx, r.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		if _, err := h.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		const mg = "370211001001001001"
+		for _, a := range [][3]string{{"370211", "", "district"}, {"370211001", "370211", "subdistrict"}, {"370211001001", "370211001", "community"},
+			{"370211001001001", "370211001001", "grid"}, {mg, "370211001001001", "microgrid"}} {
+			var parent any
+			if a[1] != "" {
+				parent = a[1]
+			}
+			if _, err := h.ExecContext(ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, ?, ?, 0, 0)`, a[0], parent, a[2], a[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := r.do("", "registry", "template", "--out", filepath.Join(dir, "template.xlsx"))
+		if err != nil {
+			t.Fatalf("template: %v %s", err, out)
+		}
+		header := "楼栋地址,单元,楼层,房号,房屋用途,姓名,证件类型,证件号码,联系电话,民族,居住类型,户籍地,迁入日期,与户主关系,标签(用、分隔)\n"
+		var csv strings.Builder
+		csv.WriteString(header)
+		for i := 0; i < 30; i++ {
+			fmt.Fprintf(&csv, "幸福路%d号,1,1,101,自住,王%d,,%s,,,户籍,,,户主,\n", i+1, i, checkDigit(fmt.Sprintf("37021119800101%03d", i)))
+		}
+		csv.WriteString("幸福路99号,1,1,101,自住,坏行,,37021119800101000,,,户籍,,,户主,\n") // 17 digits
+		ledger := filepath.Join(dir, "ledger.csv")
+		if err := os.WriteFile(ledger, []byte(csv.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// All or nothing: refused, nothing stored, the report beside the file.
+		out, err = r.do("", "registry", "import", "--file", ledger, "--area", mg, "--quiet")
+		if err == nil || !strings.Contains(out, "31 rows, 0 imported, 0 updated, 1 invalid") || !strings.Contains(out, "line 32") {
+			t.Fatalf("all or nothing: %v %s", err, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "ledger.errors.xlsx")); err != nil {
+			t.Fatalf("no error report: %v", err)
+		}
+		count := func() (n int) {
+			_ = h.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons`).Scan(&n)
+			return n
+		}
+		if count() != 0 {
+			t.Fatal("all or nothing stored persons")
+		}
+		// A bulk load of the valid rows: one transaction, indexes rebuilt.
+		out, err = r.do("", "registry", "import", "--file", ledger, "--area", mg, "--mode", "valid_rows", "--bulk")
+		if err != nil || !strings.Contains(out, "31 rows, 30 imported, 0 updated, 1 invalid") {
+			t.Fatalf("bulk: %v %s", err, out)
+		}
+		var named int
+		if err := h.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons WHERE name >= '王' AND name < '王~' AND name_pinyin LIKE 'wang%'`).Scan(&named); err != nil || named != 30 || count() != 30 {
+			t.Fatalf("after the bulk load: %d persons, %d named 王 (%v)", count(), named, err)
+		}
+		if h.Dialect() == db.SQLite {
+			var indexes int
+			_ = h.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('persons_name', 'persons_pinyin', 'persons_initials', 'persons_phone', 'persons_moved_in')`).Scan(&indexes)
+			if indexes != 5 {
+				t.Fatalf("%d of the 5 deferred indexes are back", indexes)
+			}
+		}
+		// Again, as an ordinary import: everyone is on record.
+		out, err = r.do("", "registry", "import", "--file", ledger, "--mode", "valid_rows", "--quiet")
+		if err != nil || !strings.Contains(out, "30 updated") || count() != 30 {
+			t.Fatalf("again: %v %s", err, out)
 		}
 	})
 }

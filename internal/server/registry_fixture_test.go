@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/tongxin/tongxin/internal/platform/govid"
 	"github.com/tongxin/tongxin/internal/registry"
 )
 
@@ -16,15 +17,8 @@ const (
 	mg211 = "370211001002001001"
 )
 
-// citizenID completes a 17-digit body with its GB 11643 check character.
-func citizenID(body string) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i, w := range weights {
-		sum += int(body[i]-'0') * w
-	}
-	return body + string("10X98765432"[sum%11])
-}
+// citizenID completes a 17-digit body with its check character.
+func citizenID(body string) string { return govid.CompleteCitizenID(body) }
 
 // wrongCheck is a citizen ID number with a wrong check character.
 func wrongCheck(id string) string {

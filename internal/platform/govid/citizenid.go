@@ -110,6 +110,15 @@ func citizenCheckChar(first17 string) byte {
 	return citizenCheckChars[sum%11]
 }
 
+// CompleteCitizenID appends the check character to the first 17 digits of a
+// resident identity number (for test data and forms that build numbers).
+func CompleteCitizenID(first17 string) string {
+	if len(first17) != 17 || !allDigits(first17) {
+		return first17
+	}
+	return first17 + string(citizenCheckChar(first17))
+}
+
 // ParseCitizenID validates a resident identity number (or a Hong Kong, Macau
 // or Taiwan residence-permit number, which uses the same layout) and returns
 // its canonical 18-character form and decoded fields. A 15-digit legacy

@@ -277,3 +277,18 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
+
+func TestCompleteCitizenID(t *testing.T) {
+	id := CompleteCitizenID("11010519491231002")
+	if id != "11010519491231002X" {
+		t.Fatalf("completed %q", id)
+	}
+	if _, err := ParseCitizenID(id); err != nil {
+		t.Fatalf("completed number does not parse: %v", err)
+	}
+	for _, bad := range []string{"", "1101051949123100", "1101051949123100A"} {
+		if got := CompleteCitizenID(bad); got != bad {
+			t.Errorf("CompleteCitizenID(%q) = %q, want it unchanged", bad, got)
+		}
+	}
+}
