@@ -395,7 +395,7 @@ func (s *Store) registerFound(ctx context.Context, tx *db.Tx, a actor, p *access
 	if err != nil {
 		return 0, err
 	}
-	tagIDs, tagNames, err := resolveTags(ctx, tx, n.Tags)
+	tagIDs, tagNames, err := resolveTags(ctx, tx, n.Tags, 0)
 	if err != nil {
 		return 0, err
 	}

@@ -272,7 +272,7 @@ func (s *Store) CreatePerson(ctx context.Context, n NewPerson) (Person, error) {
 		} else if err := s.checkMicrogrid(ctx, tx, p, areaCode); err != nil {
 			return err
 		}
-		tagIDs, tagNames, err := resolveTags(ctx, tx, n.Tags)
+		tagIDs, tagNames, err := resolveTags(ctx, tx, n.Tags, 0)
 		if err != nil {
 			return err
 		}

@@ -10,9 +10,11 @@ import (
 	"github.com/tongxin/tongxin/internal/platform/errs"
 )
 
-// resolveTags turns tag codes into ids and names; an unknown or inactive
-// code is a field error.
-func resolveTags(ctx context.Context, q db.Querier, codes []string) (ids []int64, names []string, err error) {
+// resolveTags turns tag codes into ids and names; an unknown code, or an
+// inactive one that person holder does not hold already (0: a new person),
+// is a field error. A retired tag stays on the persons who have it until
+// it is taken off them.
+func resolveTags(ctx context.Context, q db.Querier, codes []string, holder int64) (ids []int64, names []string, err error) {
 	seen := map[string]bool{}
 	var args []any
 	for _, c := range codes {
@@ -25,7 +27,8 @@ func resolveTags(ctx context.Context, q db.Querier, codes []string) (ids []int64
 	if len(args) == 0 {
 		return nil, nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, code, name FROM tags WHERE active = 1 AND code IN `+inClause(len(args))+` ORDER BY sort, id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, code, name FROM tags WHERE code IN `+inClause(len(args))+`
+		AND (active = 1 OR id IN (SELECT tag_id FROM person_tags WHERE person_id = ?)) ORDER BY sort, id`, append(args, holder)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -81,7 +84,7 @@ func (s *Store) SetTags(ctx context.Context, id int64, codes []string, ch Channe
 		if err := mayWrite(p, cur.AreaCode, errPersonNotFound); err != nil {
 			return err
 		}
-		ids, names, err := resolveTags(ctx, tx, codes)
+		ids, names, err := resolveTags(ctx, tx, codes, id)
 		if err != nil {
 			return err
 		}

@@ -788,6 +788,22 @@ func TestRegistryTags(t *testing.T) {
 		if r.status != 422 || !r.problem(t).hasField("tags", "exists") {
 			t.Fatalf("retired tag given: %d %s", r.status, r.body)
 		}
+		// Setting the tags of someone who holds a retired one keeps it when
+		// it is sent back, and takes it off when it is not; once off, it
+		// cannot come back.
+		other := f.person(gw, map[string]any{"name": "钱", "area_code": mg111})
+		if r := gw.do("PUT", fmt.Sprintf("/api/v1/registry/persons/%d/tags", other.ID), map[string]any{"tags": []string{"pregnant"}}); r.status != 422 {
+			t.Fatalf("retired tag given by PUT: %d %s", r.status, r.body)
+		}
+		var kept registry.Person
+		gw.mustDo("PUT", fmt.Sprintf("/api/v1/registry/persons/%d/tags", p.ID), map[string]any{"tags": []string{"pregnant", "veteran"}}, 200, &kept)
+		if len(kept.Tags) != 2 {
+			t.Fatalf("retired tag not kept %+v", kept.Tags)
+		}
+		gw.mustDo("PUT", fmt.Sprintf("/api/v1/registry/persons/%d/tags", p.ID), map[string]any{"tags": []string{"veteran"}}, 200, &kept)
+		if r := gw.do("PUT", fmt.Sprintf("/api/v1/registry/persons/%d/tags", p.ID), map[string]any{"tags": []string{"pregnant", "veteran"}}); r.status != 422 {
+			t.Fatalf("retired tag given back: %d %s", r.status, r.body)
+		}
 	})
 }
 
