@@ -130,6 +130,10 @@ type MeUser struct {
 	DisplayName string        `json:"display_name"`
 	Roles       []RoleBinding `json:"roles"`
 	Permissions []string      `json:"permissions"`
+	// PermissionAreas are, per permission, the area codes it holds over
+	// (the record's area starts with one of them), so that a client shows
+	// an action only where the server will allow it.
+	PermissionAreas map[string][]string `json:"permission_areas"`
 }
 
 // RoleBinding is a role over an area, with the area's name.

@@ -41,7 +41,11 @@ func (s *Store) me(ctx context.Context, p *access.Principal, csrf string) (Me, e
 			return Me{}, err
 		}
 	}
-	me := Me{CSRFToken: csrf, User: MeUser{ID: p.UserID, Username: p.Username, DisplayName: displayName, Roles: []RoleBinding{}, Permissions: p.Permissions()}}
+	me := Me{CSRFToken: csrf, User: MeUser{ID: p.UserID, Username: p.Username, DisplayName: displayName, Roles: []RoleBinding{}, Permissions: p.Permissions(),
+		PermissionAreas: map[string][]string{}}}
+	for _, perm := range me.User.Permissions {
+		me.User.PermissionAreas[perm] = append([]string{}, p.ScopeFor(access.Permission(perm)).Prefixes...)
+	}
 	for _, b := range p.Bindings {
 		me.User.Roles = append(me.User.Roles, RoleBinding{Role: b.Role, AreaCode: b.AreaCode, AreaName: names[b.AreaCode]})
 	}

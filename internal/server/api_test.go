@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,6 +78,16 @@ func TestSessionLifecycleAndCSRF(t *testing.T) {
 		c.mustDo("GET", "/api/v1/auth/me", nil, 200, &me)
 		if me.User.Username != "center" || me.User.Roles[0].AreaName != "黄岛街道" || me.CSRFToken != c.csrf {
 			t.Fatalf("me: %+v", me)
+		}
+		// Each permission says where it holds: a grid worker who also reads
+		// the whole district as a leader handles cases in the grid only.
+		admin := e.login("admin")
+		admin.mustDo("POST", fmt.Sprintf("/api/v1/users/%d/roles", e.users["gw11"]), map[string]string{"role": "leader", "area_code": "370211"}, 200, nil)
+		var gw auth.Me
+		e.login("gw11").mustDo("GET", "/api/v1/auth/me", nil, 200, &gw)
+		if w, r := gw.User.PermissionAreas["cases:handle"], gw.User.PermissionAreas["cases:read"]; len(gw.User.Roles) != 2 ||
+			!slices.Equal(w, []string{"370211001001001"}) || !slices.Equal(r, []string{"370211"}) || len(gw.User.PermissionAreas) != len(gw.User.Permissions) {
+			t.Fatalf("permission areas %+v", gw.User)
 		}
 		// A cookie-authenticated write without the CSRF header is refused and changes nothing.
 		before := e.count("areas")

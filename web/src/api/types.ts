@@ -27,6 +27,8 @@ export interface User {
   display_name: string
   roles: RoleBinding[]
   permissions: string[]
+  /** Per permission, the area codes it holds over. */
+  permission_areas?: Record<string, string[]>
 }
 
 export interface Session {

@@ -22,6 +22,24 @@ describe('holdsOver', () => {
     expect(holdsOver(secretary, 'registry:write', '')).toBe(false)
   })
 
+  it('uses where each permission holds when the server says', () => {
+    // A grid worker who also reads the whole district as a leader.
+    const gw: User = {
+      id: 5,
+      username: 'gw',
+      display_name: '网格员',
+      roles: [
+        { role: 'grid_worker', area_code: '370211001001001', area_name: '第1网格' },
+        { role: 'leader', area_code: '370211', area_name: '黄岛区' },
+      ],
+      permissions: ['cases:handle', 'cases:read'],
+      permission_areas: { 'cases:handle': ['370211001001001'], 'cases:read': ['370211'] },
+    }
+    expect(holdsOver(gw, 'cases:handle', '370211001001001002')).toBe(true)
+    expect(holdsOver(gw, 'cases:handle', '370211001002001001')).toBe(false)
+    expect(holdsOver(gw, 'cases:read', '370211001002001001')).toBe(true)
+  })
+
   it('honours the wildcard permission', () => {
     expect(holdsOver({ ...secretary, permissions: ['*'] }, 'registry:configure', '370211001001')).toBe(true)
   })
