@@ -15,8 +15,98 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-var exportHeader = []string{"编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "民族", "居住类型", "户籍地", "迁入日期",
-	"现住址", "与户主关系", "状态", "标签", "所在微网格"}
+// sheet is one exported list: its sheet name and header, its column widths
+// and the audit object.
+type sheet struct {
+	name, object string
+	header       []string
+	widths       map[int]float64 // 1-based column → width
+}
+
+// exportSheet writes the rows that each(emit) emits as one xlsx sheet,
+// streamed (excelize keeps large sheets in a temporary file), and audits the
+// export — who, the object, the filters, the row count and what extra says —
+// before any byte goes to out.
+func (s *Store) exportSheet(ctx context.Context, sh sheet, area string, filters, extra map[string]any, each func(emit func(row []any) error) error, out io.Writer) (int, error) {
+	x := excelize.NewFile()
+	defer x.Close()
+	if err := x.SetSheetName("Sheet1", sh.name); err != nil {
+		return 0, err
+	}
+	sw, err := x.NewStreamWriter(sh.name)
+	if err != nil {
+		return 0, err
+	}
+	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	head := make([]any, len(sh.header))
+	for i, h := range sh.header {
+		head[i] = excelize.Cell{Value: h, StyleID: bold}
+	}
+	for col, w := range sh.widths {
+		_ = sw.SetColWidth(col, col, w)
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return 0, err
+	}
+	n := 0
+	err = each(func(row []any) error {
+		n++
+		cell, _ := excelize.CoordinatesToCellName(1, n+1)
+		return sw.SetRow(cell, row)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := sw.Flush(); err != nil {
+		return 0, err
+	}
+	detail := map[string]any{"filters": filters, "rows": n}
+	for k, v := range extra {
+		detail[k] = v
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		return audit.Append(ctx, tx, audit.Entry{At: s.clock.Now(), Actor: actorName(access.From(ctx)), Action: "registry.export", Object: sh.object,
+			AreaCode: area, Detail: detail})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, x.Write(out)
+}
+
+// given keeps the filters that are set, for the audit entry.
+func given(kv map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range kv {
+		switch x := v.(type) {
+		case string:
+			if x != "" {
+				out[k] = x
+			}
+		case int64:
+			if x != 0 {
+				out[k] = x
+			}
+		case int:
+			if x != 0 {
+				out[k] = x
+			}
+		case *bool:
+			if x != nil {
+				out[k] = *x
+			}
+		case bool:
+			if x {
+				out[k] = x
+			}
+		}
+	}
+	return out
+}
+
+var personSheet = sheet{name: "人员", object: "persons", widths: map[int]float64{6: 22, 12: 36},
+	header: []string{"编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "民族", "居住类型", "户籍地", "迁入日期",
+		"现住址", "与户主关系", "状态", "标签", "所在微网格"}}
 
 // ExportPersons writes the persons matching f (the persons list's filters)
 // as an xlsx workbook, streamed row by row. ID and phone numbers are masked
@@ -29,94 +119,153 @@ func (s *Store) ExportPersons(ctx context.Context, f PersonFilter, reveal bool, 
 	if reveal && !p.Can(access.RegistryPII) {
 		return 0, errs.E(errs.Forbidden, "forbidden", "you may not export full ID and phone numbers", "您无权导出完整的证件号码和电话")
 	}
-	x := excelize.NewFile()
-	defer x.Close()
-	const sheet = "人员"
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return 0, err
-	}
-	sw, err := x.NewStreamWriter(sheet)
-	if err != nil {
-		return 0, err
-	}
-	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	head := make([]any, len(exportHeader))
-	for i, h := range exportHeader {
-		head[i] = excelize.Cell{Value: h, StyleID: bold}
-	}
-	_ = sw.SetColWidth(6, 6, 22)
-	_ = sw.SetColWidth(12, 12, 36)
-	if err := sw.SetRow("A1", head); err != nil {
-		return 0, err
-	}
-	f.Limit = 200
-	f.BeforeID = 0
-	n := 0
+	f.Limit, f.BeforeID = 200, 0
 	revealed := 0
-	for {
-		items, next, err := s.ListPersons(ctx, f)
-		if err != nil {
-			return 0, err
-		}
-		full := map[int64][2]string{}
-		if reveal && len(items) > 0 {
-			if full, err = s.fullNumbers(ctx, p, items); err != nil {
-				return 0, err
+	each := func(emit func([]any) error) error {
+		for {
+			items, next, err := s.ListPersons(ctx, f)
+			if err != nil {
+				return err
 			}
-		}
-		for _, it := range items {
-			idn, phone := it.IDNumberMasked, it.PhoneMasked
-			if nums, ok := full[it.ID]; ok {
-				idn, phone = nums[0], nums[1]
-				revealed++
+			full := map[int64][2]string{}
+			if reveal && len(items) > 0 {
+				if full, err = s.fullNumbers(ctx, p, items); err != nil {
+					return err
+				}
 			}
-			tags := make([]string, len(it.Tags))
-			for i, t := range it.Tags {
-				tags[i] = t.Name
+			for _, it := range items {
+				idn, phone := it.IDNumberMasked, it.PhoneMasked
+				if nums, ok := full[it.ID]; ok {
+					idn, phone = nums[0], nums[1]
+					revealed++
+				}
+				tags := make([]string, len(it.Tags))
+				for i, t := range it.Tags {
+					tags[i] = t.Name
+				}
+				if err := emit([]any{it.ID, it.Name, Genders.Label(it.Gender), deref(it.BirthDate), IDTypes.Label(it.IDType), idn, phone, it.Ethnicity,
+					ResidenceTypes.Label(it.ResidenceType), it.HukouAddress, deref(it.MovedInOn), it.Address, Relationships.Label(it.Relationship),
+					PersonStatuses.Label(it.Status), strings.Join(tags, "、"), it.AreaCode}); err != nil {
+					return err
+				}
 			}
-			n++
-			cell, _ := excelize.CoordinatesToCellName(1, n+1)
-			row := []any{it.ID, it.Name, Genders.Label(it.Gender), deref(it.BirthDate), IDTypes.Label(it.IDType), idn, phone, it.Ethnicity,
-				ResidenceTypes.Label(it.ResidenceType), it.HukouAddress, deref(it.MovedInOn), it.Address, Relationships.Label(it.Relationship),
-				PersonStatuses.Label(it.Status), strings.Join(tags, "、"), it.AreaCode}
-			if err := sw.SetRow(cell, row); err != nil {
-				return 0, err
+			if next == 0 {
+				return nil
 			}
-		}
-		if next == 0 {
-			break
-		}
-		f.BeforeID = next
-	}
-	if err := sw.Flush(); err != nil {
-		return 0, err
-	}
-	filters := map[string]any{}
-	for k, v := range map[string]string{"area": f.Area, "name": f.Name, "address": f.Address, "tag": f.Tag, "residence_type": f.ResidenceType, "status": f.Status} {
-		if v != "" {
-			filters[k] = v
+			f.BeforeID = next
 		}
 	}
+	filters := given(map[string]any{"area": f.Area, "name": f.Name, "address": f.Address, "tag": f.Tag, "residence_type": f.ResidenceType, "status": f.Status,
+		"household_id": f.HouseholdID, "moved_in_within_days": f.MovedInWithinDays})
 	if f.IDNumber != "" {
 		filters["id_number"] = "(given)"
 	}
 	if f.Phone != "" {
 		filters["phone"] = "(given)"
 	}
-	if f.HouseholdID > 0 {
-		filters["household_id"] = f.HouseholdID
+	// revealed is counted while the rows are written, before the audit.
+	extra := map[string]any{"revealed": reveal}
+	return s.exportSheet(ctx, personSheet, f.Area, filters, extra, func(emit func([]any) error) error {
+		err := each(emit)
+		extra["revealed_rows"] = revealed
+		return err
+	}, out)
+}
+
+var buildingSheet = sheet{name: "楼栋", object: "buildings", widths: map[int]float64{3: 36},
+	header: []string{"编号", "楼栋名称", "地址", "总层数", "单元数", "经度", "纬度", "楼栋长", "房屋数", "所在微网格"}}
+
+// ExportBuildings writes the buildings matching f as an xlsx workbook,
+// streamed; audited.
+func (s *Store) ExportBuildings(ctx context.Context, f BuildingFilter, out io.Writer) (int, error) {
+	f.Limit, f.BeforeID = 200, 0
+	return s.exportSheet(ctx, buildingSheet, f.Area, given(map[string]any{"area": f.Area, "q": f.Query}), nil, func(emit func([]any) error) error {
+		for {
+			items, next, err := s.ListBuildings(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, b := range items {
+				if err := emit([]any{b.ID, b.Name, b.Address, b.Floors, b.Units, floatOrBlank(b.Lng), floatOrBlank(b.Lat), b.HeadName, b.Houses, b.AreaCode}); err != nil {
+					return err
+				}
+			}
+			if next == 0 {
+				return nil
+			}
+			f.BeforeID = next
+		}
+	}, out)
+}
+
+var houseSheet = sheet{name: "房屋", object: "houses", widths: map[int]float64{2: 40},
+	header: []string{"编号", "地址", "楼栋", "单元", "楼层", "房号", "房屋用途", "建筑面积(㎡)", "产权人", "在住户数", "在住人数", "所在微网格"}}
+
+// ExportHouses writes the houses matching f (the houses list's filters) as
+// an xlsx workbook, streamed; audited.
+func (s *Store) ExportHouses(ctx context.Context, f HouseFilter, out io.Writer) (int, error) {
+	f.Limit, f.BeforeID = 200, 0
+	filters := given(map[string]any{"area": f.Area, "building_id": f.BuildingID, "usage": f.Usage, "occupied": f.Occupied, "address": f.Address})
+	return s.exportSheet(ctx, houseSheet, f.Area, filters, nil, func(emit func([]any) error) error {
+		for {
+			items, next, err := s.ListHouses(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, h := range items {
+				floor := any("")
+				if h.Floor != nil {
+					floor = *h.Floor
+				}
+				if err := emit([]any{h.ID, h.Address, h.BuildingName, h.Unit, floor, h.Room, Usages.Label(h.Usage), h.FloorArea, h.OwnerName,
+					h.Households, h.Occupants, h.AreaCode}); err != nil {
+					return err
+				}
+			}
+			if next == 0 {
+				return nil
+			}
+			f.BeforeID = next
+		}
+	}, out)
+}
+
+var householdSheet = sheet{name: "户", object: "households", widths: map[int]float64{2: 40},
+	header: []string{"编号", "住址", "户类型", "户主", "人数", "备注", "建户时间", "注销时间", "所在微网格"}}
+
+// ExportHouseholds writes the households matching f as an xlsx workbook,
+// streamed; audited.
+func (s *Store) ExportHouseholds(ctx context.Context, f HouseholdFilter, out io.Writer) (int, error) {
+	f.Limit, f.BeforeID = 200, 0
+	filters := given(map[string]any{"area": f.Area, "house_id": f.HouseID, "include_closed": f.IncludeGone})
+	return s.exportSheet(ctx, householdSheet, f.Area, filters, nil, func(emit func([]any) error) error {
+		for {
+			items, next, err := s.ListHouseholds(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, h := range items {
+				closed := ""
+				if h.ClosedAt != nil {
+					closed = today(*h.ClosedAt)
+				}
+				if err := emit([]any{h.ID, h.HouseAddress, HouseholdTypes.Label(h.Type), h.HeadName, h.Members, h.Note, today(h.CreatedAt), closed, h.AreaCode}); err != nil {
+					return err
+				}
+			}
+			if next == 0 {
+				return nil
+			}
+			f.BeforeID = next
+		}
+	}, out)
+}
+
+func floatOrBlank(f *float64) any {
+	if f == nil {
+		return ""
 	}
-	if f.MovedInWithinDays > 0 {
-		filters["moved_in_within_days"] = f.MovedInWithinDays
-	}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		return audit.Append(ctx, tx, audit.Entry{At: s.clock.Now(), Actor: actorName(p), Action: "registry.export", Object: "persons",
-			AreaCode: f.Area, Detail: map[string]any{"filters": filters, "rows": n, "revealed": reveal, "revealed_rows": revealed}})
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, x.Write(out)
+	return *f
 }
 
 func actorName(p *access.Principal) string {
@@ -173,26 +322,12 @@ func (s *Store) fullNumbers(ctx context.Context, p *access.Principal, items []Pe
 	return out, rows.Err()
 }
 
-// Export downloads the persons list as xlsx: the filters of GET
-// /api/v1/registry/persons (without limit and before_id) and reveal=true.
-func (h *ImportHTTP) Export(w http.ResponseWriter, r *http.Request) error {
-	q := query{Values: r.URL.Query()}
-	f := PersonFilter{Area: q.Get("area"), Name: q.Get("name"), IDNumber: q.Get("id_number"), Phone: q.Get("phone"), Address: q.Get("address"),
-		Tag: q.Get("tag"), ResidenceType: q.Get("residence_type"), Status: q.Get("status"), HouseholdID: q.int("household_id"),
-		MovedInWithinDays: int(q.int("moved_in_within_days"))}
-	reveal := q.bool("reveal")
-	if err := q.v.Err(); err != nil {
-		return err
-	}
-	_, err := h.Store.ExportPersons(r.Context(), f, reveal != nil && *reveal, &lazyWriter{w: w})
-	return err
-}
-
 // lazyWriter sets the download headers on the first byte, so that an error
 // before it still answers as a problem.
 type lazyWriter struct {
-	w       http.ResponseWriter
-	started bool
+	w           http.ResponseWriter
+	name, ascii string // the download's file name, in Chinese and in ASCII
+	started     bool
 }
 
 func (l *lazyWriter) Write(b []byte) (int, error) {
@@ -200,7 +335,7 @@ func (l *lazyWriter) Write(b []byte) (int, error) {
 		l.started = true
 		h := l.w.Header()
 		h.Set("Content-Type", XLSXType)
-		h.Set("Content-Disposition", attachment("人员导出-"+time.Now().Format("20060102")+".xlsx", "persons.xlsx"))
+		h.Set("Content-Disposition", attachment(l.name+"导出-"+time.Now().Format("20060102")+".xlsx", l.ascii+".xlsx"))
 		h.Set("Cache-Control", "no-store")
 	}
 	return l.w.Write(b)

@@ -107,9 +107,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any, ch *Channel) error {
 
 // ListBuildings lists buildings: ?area=&q=&limit=&before_id=.
 func (h *HTTP) ListBuildings(w http.ResponseWriter, r *http.Request) error {
-	q := query{Values: r.URL.Query()}
-	f := BuildingFilter{Area: q.Get("area"), Query: q.Get("q"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	if err := q.v.Err(); err != nil {
+	f, err := buildingFilter(r)
+	if err != nil {
 		return err
 	}
 	items, next, err := h.Store.ListBuildings(r.Context(), f)
@@ -164,10 +163,8 @@ func (h *HTTP) UpdateBuilding(w http.ResponseWriter, r *http.Request) error {
 
 // ListHouses lists houses: ?area=&building_id=&usage=&occupied=&address=&limit=&before_id=.
 func (h *HTTP) ListHouses(w http.ResponseWriter, r *http.Request) error {
-	q := query{Values: r.URL.Query()}
-	f := HouseFilter{Area: q.Get("area"), BuildingID: q.int("building_id"), Usage: q.Get("usage"), Occupied: q.bool("occupied"),
-		Address: q.Get("address"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	if err := q.v.Err(); err != nil {
+	f, err := houseFilter(r)
+	if err != nil {
 		return err
 	}
 	items, next, err := h.Store.ListHouses(r.Context(), f)
@@ -222,12 +219,8 @@ func (h *HTTP) UpdateHouse(w http.ResponseWriter, r *http.Request) error {
 
 // ListHouseholds lists households: ?area=&house_id=&include_closed=&limit=&before_id=.
 func (h *HTTP) ListHouseholds(w http.ResponseWriter, r *http.Request) error {
-	q := query{Values: r.URL.Query()}
-	f := HouseholdFilter{Area: q.Get("area"), HouseID: q.int("house_id"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	if b := q.bool("include_closed"); b != nil {
-		f.IncludeGone = *b
-	}
-	if err := q.v.Err(); err != nil {
+	f, err := householdFilter(r)
+	if err != nil {
 		return err
 	}
 	items, next, err := h.Store.ListHouseholds(r.Context(), f)
@@ -455,11 +448,8 @@ func (h *HTTP) AddVisit(w http.ResponseWriter, r *http.Request) error {
 
 // ListPersons lists persons with filters (masked).
 func (h *HTTP) ListPersons(w http.ResponseWriter, r *http.Request) error {
-	q := query{Values: r.URL.Query()}
-	f := PersonFilter{Area: q.Get("area"), Name: q.Get("name"), IDNumber: q.Get("id_number"), Phone: q.Get("phone"), Address: q.Get("address"),
-		Tag: q.Get("tag"), ResidenceType: q.Get("residence_type"), Status: q.Get("status"), HouseholdID: q.int("household_id"),
-		MovedInWithinDays: int(q.int("moved_in_within_days")), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	if err := q.v.Err(); err != nil {
+	f, err := personFilter(r)
+	if err != nil {
 		return err
 	}
 	items, next, err := h.Store.ListPersons(r.Context(), f)
@@ -599,4 +589,83 @@ func (h *HTTP) NewCitizenStats(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, st)
+}
+
+// The list filters of the query string, shared by the lists and their
+// exports.
+
+func buildingFilter(r *http.Request) (BuildingFilter, error) {
+	q := query{Values: r.URL.Query()}
+	f := BuildingFilter{Area: q.Get("area"), Query: q.Get("q"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
+	return f, q.v.Err()
+}
+
+func houseFilter(r *http.Request) (HouseFilter, error) {
+	q := query{Values: r.URL.Query()}
+	f := HouseFilter{Area: q.Get("area"), BuildingID: q.int("building_id"), Usage: q.Get("usage"), Occupied: q.bool("occupied"),
+		Address: q.Get("address"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
+	return f, q.v.Err()
+}
+
+func householdFilter(r *http.Request) (HouseholdFilter, error) {
+	q := query{Values: r.URL.Query()}
+	f := HouseholdFilter{Area: q.Get("area"), HouseID: q.int("house_id"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
+	if b := q.bool("include_closed"); b != nil {
+		f.IncludeGone = *b
+	}
+	return f, q.v.Err()
+}
+
+func personFilter(r *http.Request) (PersonFilter, error) {
+	q := query{Values: r.URL.Query()}
+	f := PersonFilter{Area: q.Get("area"), Name: q.Get("name"), IDNumber: q.Get("id_number"), Phone: q.Get("phone"), Address: q.Get("address"),
+		Tag: q.Get("tag"), ResidenceType: q.Get("residence_type"), Status: q.Get("status"), HouseholdID: q.int("household_id"),
+		MovedInWithinDays: int(q.int("moved_in_within_days")), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
+	return f, q.v.Err()
+}
+
+// ExportPersons downloads the persons list as xlsx: the list's filters
+// (without limit and before_id), and reveal=true for full numbers.
+func (h *HTTP) ExportPersons(w http.ResponseWriter, r *http.Request) error {
+	f, err := personFilter(r)
+	if err != nil {
+		return err
+	}
+	q := query{Values: r.URL.Query()}
+	reveal := q.bool("reveal")
+	if err := q.v.Err(); err != nil {
+		return err
+	}
+	_, err = h.Store.ExportPersons(r.Context(), f, reveal != nil && *reveal, &lazyWriter{w: w, name: "人员", ascii: "persons"})
+	return err
+}
+
+// ExportBuildings downloads the buildings list as xlsx (its filters).
+func (h *HTTP) ExportBuildings(w http.ResponseWriter, r *http.Request) error {
+	f, err := buildingFilter(r)
+	if err != nil {
+		return err
+	}
+	_, err = h.Store.ExportBuildings(r.Context(), f, &lazyWriter{w: w, name: "楼栋", ascii: "buildings"})
+	return err
+}
+
+// ExportHouses downloads the houses list as xlsx (its filters).
+func (h *HTTP) ExportHouses(w http.ResponseWriter, r *http.Request) error {
+	f, err := houseFilter(r)
+	if err != nil {
+		return err
+	}
+	_, err = h.Store.ExportHouses(r.Context(), f, &lazyWriter{w: w, name: "房屋", ascii: "houses"})
+	return err
+}
+
+// ExportHouseholds downloads the households list as xlsx (its filters).
+func (h *HTTP) ExportHouseholds(w http.ResponseWriter, r *http.Request) error {
+	f, err := householdFilter(r)
+	if err != nil {
+		return err
+	}
+	_, err = h.Store.ExportHouseholds(r.Context(), f, &lazyWriter{w: w, name: "户", ascii: "households"})
+	return err
 }

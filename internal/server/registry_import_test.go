@@ -406,6 +406,49 @@ func TestRegistryExport(t *testing.T) {
 		if rows := xlsxRows(t, e.login("sec2").do("GET", "/api/v1/registry/persons/export.xlsx", nil).body); len(rows) != 1 {
 			t.Fatalf("sec2 export %v", rows)
 		}
+		// The buildings, houses and households lists export the same way,
+		// with their filters, audited; another community's export is empty.
+		b := f.building(gw, mg111, "海军路3号", "2号楼")
+		h1 := f.house(gw, b.ID, "1", "101", "rented")
+		f.house(gw, b.ID, "1", "102", "vacant")
+		hh := f.household(gw, h1.ID)
+		f.person(gw, map[string]any{"name": "王五", "household_id": hh.ID, "relationship": "head"})
+		before := exports()
+		for _, tc := range []struct {
+			path string
+			want [][]string // cells checked per data row: column index → value
+			cols []int
+		}{
+			{"/api/v1/registry/buildings/export.xlsx?q=" + url.QueryEscape("海军路"), [][]string{{"2号楼", "海军路3号", "2"}}, []int{1, 2, 8}},
+			{fmt.Sprintf("/api/v1/registry/houses/export.xlsx?building_id=%d&usage=rented", b.ID), [][]string{{"101", "出租", "1", "1"}}, []int{5, 6, 9, 10}},
+			{fmt.Sprintf("/api/v1/registry/houses/export.xlsx?building_id=%d", b.ID), [][]string{{"102", "空置"}, {"101", "出租"}}, []int{5, 6}},
+			{fmt.Sprintf("/api/v1/registry/households/export.xlsx?house_id=%d", h1.ID), [][]string{{"家庭户", "王五", "1"}}, []int{2, 3, 4}},
+		} {
+			r := gw.do("GET", tc.path, nil)
+			if r.status != 200 || r.header.Get("Content-Type") != registry.XLSXType || !strings.Contains(r.header.Get("Content-Disposition"), ".xlsx") {
+				t.Fatalf("%s: %d %s", tc.path, r.status, r.body)
+			}
+			rows := xlsxRows(t, r.body)
+			if len(rows) != len(tc.want)+1 {
+				t.Fatalf("%s: %v", tc.path, rows)
+			}
+			for i, want := range tc.want {
+				for j, col := range tc.cols {
+					if col >= len(rows[i+1]) || rows[i+1][col] != want[j] {
+						t.Fatalf("%s row %d: %v, want %v at %v", tc.path, i+1, rows[i+1], want, tc.cols)
+					}
+				}
+			}
+			if rows := xlsxRows(t, e.login("sec2").do("GET", tc.path, nil).body); len(rows) != 1 {
+				t.Fatalf("sec2 %s: %v", tc.path, rows)
+			}
+		}
+		if exports() != before+8 {
+			t.Fatalf("%d exports audited, want 8", exports()-before)
+		}
+		if r := gw.do("GET", "/api/v1/registry/houses/export.xlsx?usage=castle", nil); r.status != 422 || !r.problem(t).hasField("usage", "enum") {
+			t.Fatalf("bad filter: %d %s", r.status, r.body)
+		}
 	})
 }
 

@@ -239,6 +239,13 @@ func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *wor
 			Query: []Param{areaParam, {Name: "name", Type: "string"}, {Name: "id_number", Type: "string"}, {Name: "phone", Type: "string"}, {Name: "address", Type: "string"}, {Name: "tag", Type: "string"},
 				{Name: "residence_type", Type: "string"}, {Name: "status", Type: "string"}, {Name: "household_id", Type: "integer"}, {Name: "moved_in_within_days", Type: "integer"},
 				{Name: "reveal", Type: "boolean", Description: "full ID and phone numbers (needs registry:read_pii)"}},
-			ContentType: registry.XLSXType, Handle: s.imports.Export},
+			ContentType: registry.XLSXType, Handle: rg.ExportPersons},
+		{Method: "GET", Path: "/api/v1/registry/buildings/export.xlsx", Summary: "Export buildings as xlsx (the buildings list's filters); audited", Tag: "registry", Perm: access.RegistryRead,
+			Query: []Param{areaParam, {Name: "q", Type: "string", Description: "words in the address or name"}}, ContentType: registry.XLSXType, Handle: rg.ExportBuildings},
+		{Method: "GET", Path: "/api/v1/registry/houses/export.xlsx", Summary: "Export houses as xlsx (the houses list's filters); audited", Tag: "registry", Perm: access.RegistryRead,
+			Query:       []Param{areaParam, {Name: "building_id", Type: "integer"}, {Name: "usage", Type: "string"}, {Name: "occupied", Type: "boolean"}, {Name: "address", Type: "string"}},
+			ContentType: registry.XLSXType, Handle: rg.ExportHouses},
+		{Method: "GET", Path: "/api/v1/registry/households/export.xlsx", Summary: "Export households as xlsx (the households list's filters); audited", Tag: "registry", Perm: access.RegistryRead,
+			Query: []Param{areaParam, {Name: "house_id", Type: "integer"}, {Name: "include_closed", Type: "boolean"}}, ContentType: registry.XLSXType, Handle: rg.ExportHouseholds},
 	}
 }

@@ -76,6 +76,13 @@ describe('registry', () => {
     await secretary.getByTestId('reg-building-search').click()
     await secretary.getByTestId('reg-building-link').filter({ hasText: building.address }).first().click()
     await secretary.waitForURL((u) => u.pathname === `/registry/buildings/${building.id}`)
+    // The building's houses export as a workbook with a row per house.
+    const href = await secretary.getByTestId('reg-houses-export').getAttribute('href')
+    assert.equal(href, `/api/v1/registry/houses/export.xlsx?building_id=${building.id}`)
+    const xlsx = await secretary.context().request.get(`${BASE}${href}`)
+    assert.equal(xlsx.status(), 200)
+    assert.match(xlsx.headers()['content-type'], /spreadsheetml/)
+    assert.equal((await xlsx.body()).subarray(0, 2).toString(), 'PK', 'not an xlsx (zip) file')
     await secretary.locator(`[data-house-id="${house.id}"]`).click()
     await secretary.waitForURL((u) => u.pathname === `/registry/houses/${house.id}`)
     await secretary.getByTestId('reg-household-link').first().click()

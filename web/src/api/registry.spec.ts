@@ -140,3 +140,14 @@ describe('importJob', () => {
     expect((fetchMock.mock.calls as unknown as [string][])[0][0]).toBe('/api/v1/registry/imports/ab12')
   })
 })
+
+describe('registryApi.exportUrl', () => {
+  it('carries the filters that are set, and no others', () => {
+    expect(registryApi.exportUrl('houses', { building_id: 12, usage: '', occupied: undefined })).toBe('/api/v1/registry/houses/export.xlsx?building_id=12')
+    expect(registryApi.exportUrl('persons', { area: '370211001001', name: '张三', reveal: false })).toBe(
+      '/api/v1/registry/persons/export.xlsx?area=370211001001&name=%E5%BC%A0%E4%B8%89',
+    )
+    expect(registryApi.exportUrl('persons', { reveal: true })).toBe('/api/v1/registry/persons/export.xlsx?reveal=true')
+    expect(registryApi.exportUrl('buildings', {})).toBe('/api/v1/registry/buildings/export.xlsx')
+  })
+})

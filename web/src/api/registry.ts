@@ -172,6 +172,15 @@ export const registryApi = {
     return tag.id ? request(`${R}/tags/${tag.id}`, { method: 'PUT', body: tag }) : request(`${R}/tags`, { method: 'POST', body: tag })
   },
   templateUrl: `/api/v1${R}/import/template.xlsx`,
+  /** The xlsx export of a list with its filters (empty ones left out); the server audits it. */
+  exportUrl(list: 'persons' | 'buildings' | 'houses' | 'households', params: Record<string, string | number | boolean | undefined>): string {
+    const q = new URLSearchParams()
+    for (const [k, v] of Object.entries(params)) {
+      if (v !== undefined && v !== '' && v !== false) q.set(k, String(v))
+    }
+    const qs = q.toString()
+    return `/api/v1${R}/${list}/export.xlsx${qs ? `?${qs}` : ''}`
+  },
   /**
    * Uploads a persons ledger as an import job (Prefer: respond-async): resolves
    * with the job the server answered 202 with, to be followed with importJob.

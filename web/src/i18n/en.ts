@@ -441,6 +441,9 @@ const en: MessageSchema = {
     openCases: 'Open the cases',
   },
   registry: {
+    exportXlsx: 'Export to Excel',
+    exportFull: 'Export with full numbers',
+    exportHouses: 'Export houses',
     buildings: 'Housing',
     persons: 'Population',
     newCitizens: 'New citizens',
@@ -655,7 +658,7 @@ const en: MessageSchema = {
   },
   work: {
     importTitle: 'Ledger import',
-    importIntro: 'Fill in the persons ledger from the template (xlsx or csv, UTF-8 / GB18030); every row is checked on upload.',
+    importIntro: 'Fill in the ledger from the template — persons, or just houses or buildings (rows without a person) — as xlsx or csv (UTF-8 / GB18030); every row is checked on upload.',
     downloadTemplate: 'Download template',
     file: 'Ledger file',
     chooseFile: 'Choose file',

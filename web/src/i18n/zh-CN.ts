@@ -440,6 +440,9 @@ const zhCN = {
     openCases: '查看事件',
   },
   registry: {
+    exportXlsx: '导出 Excel',
+    exportFull: '导出（完整号码）',
+    exportHouses: '导出房屋',
     buildings: '实有房屋',
     persons: '实有人口',
     newCitizens: '新市民',
@@ -654,7 +657,7 @@ const zhCN = {
   },
   work: {
     importTitle: '台账导入',
-    importIntro: '按模板填写人口台账（xlsx 或 csv，UTF-8 / GB18030），上传后逐行校验。',
+    importIntro: '按模板填写台账（人员；或只填房屋、楼栋信息的行），xlsx 或 csv（UTF-8 / GB18030），上传后逐行校验。',
     downloadTemplate: '下载模板',
     file: '台账文件',
     chooseFile: '选择文件',
