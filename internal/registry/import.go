@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -252,12 +253,32 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) 
 // which new rows only extend.
 var bulkIndexes = []string{"persons_name", "persons_pinyin", "persons_initials", "persons_phone", "persons_moved_in"}
 
+// bulkCacheKiB is the page cache of a bulk load on SQLite.
+const bulkCacheKiB = 48 << 10
+
 // deferIndexes drops the bulk indexes in tx (SQLite only; other engines
 // keep them) and returns the function that creates them again from their
 // recorded definitions.
-func deferIndexes(ctx context.Context, tx *db.Tx) (func() error, error) {
+func deferIndexes(ctx context.Context, tx *db.Tx) (rebuild func() error, restore func(), err error) {
+	restore = func() {}
 	if tx.Dialect() != db.SQLite {
-		return nil, nil
+		return nil, restore, nil
+	}
+	// With the random-order indexes set aside the load touches few pages at
+	// a time, and SQLite sizes its sorts by the page cache: a smaller cache
+	// for the load keeps the index builds' memory down. restore puts the
+	// connection's back.
+	var pages int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&pages); err != nil {
+		return nil, restore, err
+	}
+	if pages < -bulkCacheKiB {
+		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -`+strconv.Itoa(bulkCacheKiB)); err != nil {
+			return nil, restore, err
+		}
+		restore = func() {
+			_, _ = tx.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+strconv.FormatInt(pages, 10))
+		}
 	}
 	names := make([]any, len(bulkIndexes))
 	for i, n := range bulkIndexes {
@@ -265,7 +286,7 @@ func deferIndexes(ctx context.Context, tx *db.Tx) (func() error, error) {
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name IN `+inClause(len(names)), names...)
 	if err != nil {
-		return nil, err
+		return nil, restore, err
 	}
 	var defs []string
 	var drop []string
@@ -273,17 +294,17 @@ func deferIndexes(ctx context.Context, tx *db.Tx) (func() error, error) {
 		var name, def string
 		if err := rows.Scan(&name, &def); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, restore, err
 		}
 		drop, defs = append(drop, name), append(defs, def)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, restore, err
 	}
 	for _, n := range drop {
 		if _, err := tx.ExecContext(ctx, `DROP INDEX `+n); err != nil {
-			return nil, err
+			return nil, restore, err
 		}
 	}
 	return func() error {
@@ -297,7 +318,7 @@ func deferIndexes(ctx context.Context, tx *db.Tx) (func() error, error) {
 			}
 		}
 		return nil
-	}, nil
+	}, restore, nil
 }
 
 // errRollback ends the transaction of an all-or-nothing import with invalid
@@ -429,6 +450,13 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		}
 		return st.flushPending(ctx, tx)
 	}
+	if opts.Bulk {
+		// A bulk load is a batch job: it lets the Go heap grow to three
+		// times what it holds (GOGC 200) rather than two, which halves the
+		// collector's share of the two goroutines' CPU. Its peak memory is
+		// the index build at the end, after the heap has been given back.
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
+	}
 	if opts.Mode == ImportAllOrNothing || opts.Bulk {
 		// One transaction: every row is checked against the database as it
 		// would be stored (duplicates within the file included), and all of
@@ -437,7 +465,10 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 			var rebuild func() error
 			if opts.Bulk {
 				var err error
-				if rebuild, err = deferIndexes(ctx, tx); err != nil {
+				var restore func()
+				rebuild, restore, err = deferIndexes(ctx, tx)
+				defer restore()
+				if err != nil {
 					return err
 				}
 			}
@@ -578,58 +609,53 @@ type importState struct {
 	buildings map[string]*bldRef
 	houses    map[houseKey]*houseRef
 	tags      map[string]int64
-	hist      []any           // buffered registry_history rows, 10 values each
+	hist      []histRow       // buffered registry_history rows
 	known     map[string]bool // ID blind indexes on record or stored in this chunk
 	queue     pending         // new-person records to write at the end of the chunk
 	// grams are the address bigrams known to be stored per building, so
 	// that a new house adds only the ones its building lacks.
-	grams map[int64]map[string]bool
+	grams map[int64]map[[2]rune]bool
 	areas map[string]*errs.Error // microgrid codes of the rows, checked: nil when the caller may create buildings there
 }
 
-const histCols = 10
+// histRow is a buffered registry_history row of the import's actor.
+// Records queued in a chunk have their id, and some values, only once the
+// chunk is written: id is then a *int64, to a lazy.
+type histRow struct {
+	area, entity, field string
+	id                  any // int64 or *int64
+	from                *string
+	to                  any // *string or lazy
+}
 
 // record buffers the history rows of one record; flush writes them.
 func (st *importState) record(entity string, id int64, areaCode string, d diff) {
 	for _, c := range d {
-		st.hist = append(st.hist, areaCode, entity, id, c.field, c.from, c.to, st.a.userID, st.a.name, string(st.a.channel), db.Millis(st.a.at))
+		st.hist = append(st.hist, histRow{area: areaCode, entity: entity, field: c.field, id: id, from: c.from, to: c.to})
 	}
 }
 
 // flush writes the buffered history with multi-row inserts.
 func (st *importState) flush(ctx context.Context, tx *db.Tx) error {
-	st.resolveHistory()
-	// Who, how and when are the same for every row of the import: bound
-	// once per statement, beside the rows' own six values.
-	rows := make([]any, 0, len(st.hist)/histCols*6)
-	for i := 0; i+histCols <= len(st.hist); i += histCols {
-		rows = append(rows, st.hist[i:i+6]...)
+	// Who, how and when are the same for every row: boxed once.
+	who, name, channel, at := any(st.a.userID), any(st.a.name), any(string(st.a.channel)), any(db.Millis(st.a.at))
+	rows := make([]any, 0, len(st.hist)*histCols)
+	for _, h := range st.hist {
+		id, to := h.id, h.to
+		if p, ok := id.(*int64); ok {
+			id = *p
+		}
+		if f, ok := to.(lazy); ok {
+			to = f()
+		}
+		rows = append(rows, h.area, h.entity, id, h.field, h.from, to, who, name, channel, at)
 	}
 	st.hist = st.hist[:0]
-	const per = 256
-	for len(rows) > 0 {
-		n := per
-		for n > len(rows)/6 {
-			n /= 2
-		}
-		args := append([]any{st.a.userID, st.a.name, string(st.a.channel), db.Millis(st.a.at)}, rows[:6*n]...)
-		rows = rows[6*n:]
-		if _, err := tx.ExecContext(ctx, histInsert(n), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return insertRows(ctx, tx, `INSERT INTO registry_history (area_code, entity, entity_id, field, from_value, to_value, actor_user_id, actor_name, channel, at)`,
+		histCols, rows, ``, nil)
 }
 
-// histInsert is the statement that stores n history rows of one actor,
-// channel and time (the first four arguments), the rows' area, entity, id,
-// field and values following.
-func histInsert(n int) string {
-	return `INSERT INTO registry_history (area_code, entity, entity_id, field, from_value, to_value, actor_user_id, actor_name, channel, at)
-		SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, a.u, a.n, a.c, a.t
-		FROM (SELECT CAST(? AS BIGINT) AS u, CAST(? AS TEXT) AS n, CAST(? AS TEXT) AS c, CAST(? AS BIGINT) AS t) a,
-		(VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, CAST(? AS BIGINT), ?, CAST(? AS TEXT), CAST(? AS TEXT)), ", n), ", ") + `) v`
-}
+const histCols = 10
 
 type bldRef struct {
 	id             int64
@@ -685,7 +711,7 @@ func (s *Store) newImportState(ctx context.Context, p *access.Principal, areaCod
 func (st *importState) reset() {
 	st.buildings = map[string]*bldRef{}
 	st.houses = map[houseKey]*houseRef{}
-	st.grams = map[int64]map[string]bool{}
+	st.grams = map[int64]map[[2]rune]bool{}
 	st.hist = st.hist[:0]
 	st.queue = pending{}
 }
@@ -698,7 +724,7 @@ func (st *importState) begin(ctx context.Context, tx *db.Tx) error {
 	if len(st.houses) > cacheHouses || len(st.buildings) > cacheHouses || len(st.grams) > cacheHouses {
 		st.buildings = map[string]*bldRef{}
 		st.houses = map[houseKey]*houseRef{}
-		st.grams = map[int64]map[string]bool{}
+		st.grams = map[int64]map[[2]rune]bool{}
 	}
 	a, err := st.s.actor(ctx, tx, ChannelImport)
 	st.a = a

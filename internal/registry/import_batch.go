@@ -463,26 +463,14 @@ func (st *importState) writeNew(ctx context.Context, tx *db.Tx, c *chunkRow) (bo
 // recordRef is record with an id known once the queues are written.
 func (st *importState) recordRef(entity string, id *int64, areaCode string, d diff) {
 	for _, c := range d {
-		st.hist = append(st.hist, areaCode, entity, id, c.field, c.from, c.to, st.a.userID, st.a.name, string(st.a.channel), db.Millis(st.a.at))
+		st.hist = append(st.hist, histRow{area: areaCode, entity: entity, field: c.field, id: id, from: c.from, to: c.to})
 	}
 }
 
 // recordLazy records one field change with values known once the queues
 // are written.
 func (st *importState) recordLazy(id *int64, areaCode, entity, field string, from *string, to lazy) {
-	st.hist = append(st.hist, areaCode, entity, id, field, from, to, st.a.userID, st.a.name, string(st.a.channel), db.Millis(st.a.at))
-}
-
-// resolveHistory replaces the queued ids and values of the buffered history.
-func (st *importState) resolveHistory() {
-	for i, v := range st.hist {
-		switch x := v.(type) {
-		case *int64:
-			st.hist[i] = *x
-		case lazy:
-			st.hist[i] = x()
-		}
-	}
+	st.hist = append(st.hist, histRow{area: areaCode, entity: entity, field: field, id: id, from: from, to: to})
 }
 
 // flushPending writes the queues: houses (and their address bigrams),
@@ -534,13 +522,15 @@ func (st *importState) flushPending(ctx context.Context, tx *db.Tx) error {
 			}
 			set := st.grams[x.building]
 			if set == nil {
-				set = map[string]bool{}
+				set = map[[2]rune]bool{}
 				st.grams[x.building] = set
 			}
-			for _, g := range grams(x.addr) {
-				if !set[g] {
-					set[g] = true
-					gr = append(gr, gramRow{g, x.building})
+			// The bigrams as rune pairs: a string only for a new one.
+			rs := []rune(strings.ToLower(compact(x.addr)))
+			for i := 0; i+1 < len(rs); i++ {
+				if k := [2]rune{rs[i], rs[i+1]}; !set[k] {
+					set[k] = true
+					gr = append(gr, gramRow{string(rs[i : i+2]), x.building})
 				}
 			}
 		}

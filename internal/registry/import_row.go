@@ -205,10 +205,8 @@ func enumValue(e enum, s string, aliases map[string]string) (string, bool) {
 	if low := strings.ToLower(s); e.has(low) {
 		return low, true
 	}
-	for code, label := range e.labels {
-		if compact(label) == s {
-			return code, true
-		}
+	if code, ok := e.byLabel[s]; ok {
+		return code, true
 	}
 	if code, ok := aliases[s]; ok {
 		return code, true

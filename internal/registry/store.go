@@ -246,7 +246,10 @@ func checkEnum(v *errs.Validation, field, value string, e enum, required bool) {
 }
 
 func checkLen(v *errs.Validation, field, value string, max int) {
-	v.Check(runes(value) <= max, field, "max_length", field+" is longer than "+strconv.Itoa(max)+" characters", field+" 超过 "+strconv.Itoa(max)+" 个字")
+	if len(value) <= max || runes(value) <= max {
+		return
+	}
+	v.Add(field, "max_length", field+" is longer than "+strconv.Itoa(max)+" characters", field+" 超过 "+strconv.Itoa(max)+" 个字")
 }
 
 // checkDay normalises an optional day field in place.

@@ -17,6 +17,13 @@ import (
 // ideographic space to their half-width forms, as typed on Chinese phones
 // and found in government ledgers; runs of white space become one space.
 func clean(s string) string {
+	if isClean(s) {
+		return s // most cells: no copy
+	}
+	return cleanCopy(s)
+}
+
+func cleanCopy(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -38,6 +45,26 @@ func clean(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isClean tells whether cleanCopy would return s unchanged: valid UTF-8, no
+// full-width forms, no white space but single ASCII spaces between words.
+func isClean(s string) bool {
+	prevSpace := true // a leading space is not clean
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+			continue
+		case r == '\u3000' || r >= '\uFF01' && r <= '\uFF5E' || r == utf8.RuneError || unicode.IsSpace(r):
+			return false
+		}
+		prevSpace = false
+	}
+	return !prevSpace || s == ""
 }
 
 // compact is clean without any white space (numbers, search fragments).

@@ -125,3 +125,15 @@ func FuzzFloorArea(f *testing.F) {
 		}
 	})
 }
+
+// FuzzClean: the fast path of clean answers as the copying one does.
+func FuzzClean(f *testing.F) {
+	for _, s := range []string{"", "幸福路12号", " 张三 ", "a  b", "ＡＢＣ１２３", "a\u3000b", "a\tb", "\xff", "x\u00a0y", "trailing "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := clean(s), cleanCopy(s); got != want {
+			t.Fatalf("clean(%q) = %q, cleanCopy = %q", s, got, want)
+		}
+	})
+}

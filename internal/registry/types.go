@@ -42,15 +42,17 @@ func (c Channel) valid() bool {
 
 // enum is a closed list of codes with their Chinese labels, in display order.
 type enum struct {
-	codes  []string
-	labels map[string]string
+	codes   []string
+	labels  map[string]string
+	byLabel map[string]string // compacted label → code
 }
 
 func newEnum(pairs ...string) enum {
-	e := enum{labels: map[string]string{}}
+	e := enum{labels: map[string]string{}, byLabel: map[string]string{}}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		e.codes = append(e.codes, pairs[i])
 		e.labels[pairs[i]] = pairs[i+1]
+		e.byLabel[compact(pairs[i+1])] = pairs[i]
 	}
 	return e
 }
