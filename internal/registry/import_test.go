@@ -275,15 +275,29 @@ func TestImportCSVStore(t *testing.T) {
 	if after := indexes(); after != before {
 		t.Fatalf("indexes %d after a bulk load, %d before", after, before)
 	}
-	// Again: everyone is on record, nobody is duplicated.
-	res, err = s.ImportFile(ctx, path, path, ImportOptions{Area: mg, Mode: ImportValidRows})
-	if err != nil || res.Updated != 300 || res.Imported != 0 {
-		t.Fatalf("%+v %v", res, err)
+	// Again: everyone is on record, nobody is duplicated — row by row, and
+	// as a bulk load, whose filter of the ID numbers on record sends each of
+	// them to a look-up.
+	for _, bulk := range []bool{false, true} {
+		res, err = s.ImportFile(ctx, path, path, ImportOptions{Area: mg, Mode: ImportValidRows, Bulk: bulk})
+		if err != nil || res.Updated != 300 || res.Imported != 0 {
+			t.Fatalf("bulk %v: %+v %v", bulk, res, err)
+		}
+	}
+	// A bulk load with a person twice in the file: one record.
+	twice := filepath.Join(t.TempDir(), "twice.csv")
+	id := testCitizenID("37021119991231001")
+	os.WriteFile(twice, []byte(testLedgerHeader+"\n"+
+		"和平路1号,1,1,101,自住,赵六,,"+id+",,,户籍,,,户主,\n"+
+		"和平路1号,1,1,101,自住,赵六,,"+id+",13900000000,,户籍,,,户主,\n"), 0o644)
+	res, err = s.ImportFile(ctx, twice, twice, ImportOptions{Area: mg, Mode: ImportValidRows, Bulk: true})
+	if err != nil || res.Imported != 1 || res.Updated != 1 {
+		t.Fatalf("twice: %+v %v", res, err)
 	}
 	var persons, households int
 	_ = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons`).Scan(&persons)
 	_ = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM households WHERE head_person_id IS NOT NULL`).Scan(&households)
-	if persons != 300 || households != 100 {
+	if persons != 301 || households != 101 {
 		t.Fatalf("persons %d, households with a head %d", persons, households)
 	}
 }
