@@ -455,7 +455,11 @@ func (s *Store) importRows(ctx context.Context, src rowSource, opts ImportOption
 		// times what it holds (GOGC 200) rather than two, which halves the
 		// collector's share of the two goroutines' CPU. Its peak memory is
 		// the index build at the end, after the heap has been given back.
-		defer debug.SetGCPercent(debug.SetGCPercent(200))
+		if prev := debug.SetGCPercent(200); prev > 200 || prev < 0 {
+			debug.SetGCPercent(prev) // the process asked for more already
+		} else {
+			defer debug.SetGCPercent(prev)
+		}
 	}
 	if opts.Mode == ImportAllOrNothing || opts.Bulk {
 		// One transaction: every row is checked against the database as it
