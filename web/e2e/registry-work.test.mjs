@@ -82,6 +82,25 @@ async function recentImports(page) {
   return out
 }
 
+/**
+ * A ledger of n good rows in one building and a last one without a name:
+ * all or nothing reads them all and stores none. ID numbers of 北京东城
+ * (110101), which the demo district does not use.
+ */
+function largeLedger(address, n) {
+  const lines = ['楼栋地址,单元,房号,姓名,证件号码,联系电话,居住类型,与户主关系']
+  const C = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉'
+  const start = Date.UTC(1950, 0, 1)
+  for (let i = 0; i < n; i++) {
+    const d = new Date(start + Math.floor(i / 900) * 86_400_000)
+    const ymd = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`
+    const id = withCheckDigit(`110101${ymd}${(i % 900) + 100}`)
+    lines.push(`${address},2,${8000 + Math.floor(i / 4)},测${C[i % 20]}${C[Math.floor(i / 20) % 20]},${id},,常住人口,${i % 4 === 0 ? '户主' : '子女'}`)
+  }
+  lines.push(`${address},2,9999,,${withCheckDigit('11010119800101999')},,常住人口,户主`)
+  return lines
+}
+
 describe('registry field work', () => {
   let secretary // console page
   const SURNAMES = ['宋', '鲁', '柏', '卜', '庞']
@@ -193,16 +212,7 @@ describe('registry field work', () => {
     // them all (a couple of seconds) and stores none. ID numbers of 北京东城
     // (110101), which the demo district does not use.
     const N = 20_000
-    const lines = ['楼栋地址,单元,房号,姓名,证件号码,联系电话,居住类型,与户主关系']
-    const C = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉'
-    const start = Date.UTC(1950, 0, 1)
-    for (let i = 0; i < N; i++) {
-      const d = new Date(start + Math.floor(i / 900) * 86_400_000)
-      const ymd = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`
-      const id = withCheckDigit(`110101${ymd}${(i % 900) + 100}`)
-      lines.push(`${building.address},2,${8000 + Math.floor(i / 4)},测${C[i % 20]}${C[Math.floor(i / 20) % 20]},${id},,常住人口,${i % 4 === 0 ? '户主' : '子女'}`)
-    }
-    lines.push(`${building.address},2,9999,,${withCheckDigit('11010119800101999')},,常住人口,户主`)
+    const lines = largeLedger(building.address, N)
     const name = `ledger-large-${STAMP}.csv`
 
     await secretary.goto(`${BASE}/registry/import`)
@@ -237,6 +247,27 @@ describe('registry field work', () => {
     assert.equal(await secretary.getByTestId('reg-import-jobs').locator('.el-table__row').first().getByTestId('reg-import-job-report').count(), 1, 'no report link in the list')
     await secretary.getByTestId('reg-import-jobs').scrollIntoViewIfNeeded()
     await shot(secretary, 'registry-import-jobs.png')
+  })
+
+  test('an import started elsewhere is followed when the import page opens', async () => {
+    assert.ok(secretary, 'no console page')
+    const api = await apiAs(browser, 'secretary')
+    const building = (await api.get(`/registry/buildings?area=${COMMUNITY}&limit=20`)).items.find((b) => b.address)
+    const name = `ledger-resumed-${STAMP}.csv`
+    const csrf = (await api.get('/auth/me')).csrf_token
+    const res = await api.ctx.request.post(`${BASE}/api/v1/registry/import?mode=all_or_nothing`, {
+      headers: { Prefer: 'respond-async', 'X-CSRF-Token': csrf },
+      multipart: { file: { name, mimeType: 'text/csv', buffer: Buffer.from(largeLedger(building.address, 40_000).join('\r\n'), 'utf8') } },
+    })
+    assert.equal(res.status(), 202, await res.text())
+    await api.ctx.close()
+    await secretary.goto(`${BASE}/registry/import`)
+    // The page finds the running import among the recent ones and shows its
+    // progress, then its outcome.
+    await secretary.getByTestId('reg-import-running').waitFor()
+    assert.ok(((await secretary.getByTestId('reg-import-running').textContent()) ?? '').includes(name), 'the followed import is not named')
+    await secretary.getByTestId('reg-import-rejected').waitFor({ timeout: 60_000 })
+    assert.equal((await secretary.getByTestId('reg-import-rows').textContent()).trim(), '40001')
   })
 
   test('a ledger without the template columns fails, its problem shown in the UI language (English)', async () => {
