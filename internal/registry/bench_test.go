@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -131,4 +132,133 @@ func mustExec(tb testing.TB, s *Store, ctx context.Context, q string, args ...an
 	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// BenchmarkSearchAddress loads BENCH_ADDRESS_HOUSES houses (default 300,000)
+// in buildings of 60 houses over 300 microgrids, a household and a person in
+// each, with the address bigrams of each building, straight into SQLite; then
+// searches persons by address fragments — street and number, building and
+// unit, and a bare room number (which narrows to most buildings) — in the
+// scope of the subdistrict and of a grid, and reports p50 and p95.
+func BenchmarkSearchAddress(b *testing.B) {
+	n := 300_000
+	if v := os.Getenv("BENCH_ADDRESS_HOUSES"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	s, ctx, _ := benchStore(b)
+	const sub = "370211001"
+	var micro, grids []string
+	for c := 1; c <= 10; c++ {
+		comm := fmt.Sprintf("%s%03d", sub, c)
+		if c > 1 {
+			mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'community', ?, 0, 0)`, comm, sub, comm)
+		}
+		for g := 1; g <= 3; g++ {
+			grid := fmt.Sprintf("%s%03d", comm, g)
+			grids = append(grids, grid)
+			if c > 1 || g > 1 {
+				mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'grid', ?, 0, 0)`, grid, comm, grid)
+			}
+			for m := 1; m <= 10; m++ {
+				mg := fmt.Sprintf("%s%03d", grid, m)
+				micro = append(micro, mg)
+				if c > 1 || g > 1 || m > 1 {
+					mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'microgrid', ?, 0, 0)`, mg, grid, mg)
+				}
+			}
+		}
+	}
+	streets := []string{"幸福路", "海军路", "长江中路", "武夷山路", "黄河东路", "珠江路", "井冈山路", "香江路", "紫金山路", "太行山路"}
+	t0 := time.Now()
+	w := s.db.Writer()
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const perBuilding = 60 // 2 units × 6 floors × 5 rooms
+	for h := 0; h < n; h++ {
+		bld := h / perBuilding
+		mg := micro[bld%len(micro)]
+		street := streets[bld%len(streets)]
+		bAddr := fmt.Sprintf("%s%d号", street, bld/len(streets)+1)
+		bName := fmt.Sprintf("%d号楼", bld%7+1)
+		if h%perBuilding == 0 {
+			exec(`INSERT INTO buildings (id, area_code, name, address, floors, units, created_at, updated_at) VALUES (?, ?, ?, ?, 6, 2, 0, 0)`, bld+1, mg, bName, bAddr)
+		}
+		k := h % perBuilding
+		unit, floor, room := fmt.Sprint(k/30+1), k%30/5+1, fmt.Sprintf("%d0%d", k%30/5+1, k%5+1)
+		addr := composeAddress(Building{Address: bAddr, Name: bName}, unit, room)
+		exec(`INSERT INTO houses (id, building_id, area_code, unit, floor, room, address, usage, owner_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'owner_occupied', '', 0, 0)`,
+			h+1, bld+1, mg, unit, floor, room, addr)
+		exec(`INSERT INTO building_grams (gram, building_id) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`, bld+1, jsonStrings(grams(addr)))
+		exec(`INSERT INTO households (id, house_id, area_code, household_type, note, created_at, updated_at) VALUES (?, ?, ?, 'family', '', 0, 0)`, h+1, h+1, mg)
+		exec(`INSERT INTO persons (id, area_code, household_id, name, residence_type, created_at, updated_at) VALUES (?, ?, ?, '住户', 'registered', 0, 0)`, h+1, mg, h+1)
+		if h%20000 == 19999 {
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			if tx, err = w.BeginTx(ctx, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := w.ExecContext(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded %d houses in %v", n, time.Since(t0).Round(time.Millisecond))
+	queries := func(i int) (string, string) {
+		scope := sub
+		if i%2 == 1 {
+			scope = grids[(i*7)%len(grids)]
+		}
+		bld := (i * 7919) % (n / perBuilding)
+		switch i % 3 {
+		case 0:
+			return fmt.Sprintf("%s%d号", streets[bld%len(streets)], bld/len(streets)+1), scope
+		case 1:
+			return fmt.Sprintf("%d号楼%d单元", bld%7+1, i%2+1), scope
+		}
+		return fmt.Sprintf("%d0%d", i%6+1, i%5+1), scope
+	}
+	b.ResetTimer()
+	var lat []time.Duration
+	kinds := [3][]time.Duration{}
+	for it := 0; it < b.N; it++ {
+		for i := 0; i < 150; i++ {
+			q, scope := queries(i)
+			t := time.Now()
+			got, _, err := s.ListPersons(ctx, PersonFilter{Area: scope, Address: q, Limit: 20})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if i%3 == 0 && scope == sub && len(got) == 0 {
+				b.Fatalf("nobody at %s", q)
+			}
+			lat = append(lat, time.Since(t))
+			kinds[i%3] = append(kinds[i%3], time.Since(t))
+		}
+	}
+	b.StopTimer()
+	pct := func(l []time.Duration, p int) float64 {
+		slices.Sort(l)
+		return float64(l[len(l)*p/100].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(lat, 50), "p50-ms")
+	b.ReportMetric(pct(lat, 95), "p95-ms")
+	for k, name := range []string{"street", "building-unit", "room"} {
+		b.ReportMetric(pct(kinds[k], 95), name+"-p95-ms")
+	}
+}
+
+func jsonStrings(ss []string) string {
+	b, _ := json.Marshal(ss)
+	return string(b)
 }

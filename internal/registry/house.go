@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -262,7 +263,10 @@ func (s *Store) ListHouses(ctx context.Context, f HouseFilter) ([]House, int64, 
 		}
 	}
 	if f.Address != "" {
-		cond, a := addressMatch("h", f.Address)
+		cond, a, err := s.addressMatch(ctx, "h", f.Address)
+		if err != nil {
+			return nil, 0, err
+		}
 		add(cond, a...)
 	}
 	if f.BeforeID > 0 {
@@ -293,14 +297,41 @@ func (s *Store) ListHouses(ctx context.Context, f HouseFilter) ([]House, int64, 
 const maxGrams = 4
 
 // addressMatch is a predicate "the address of house alias h contains the
-// fragment": index lookups on the bigrams narrow the buildings, and a LIKE
-// on the address confirms. A one-character fragment uses the LIKE only.
-func addressMatch(h, fragment string) (string, []any) {
+// fragment": index lookups on the bigrams narrow the buildings — the
+// rarest bigrams first, so that the most selective one leads — and a LIKE
+// on the address confirms. A one-character fragment uses the LIKE only; a
+// bigram no building has matches nothing.
+func (s *Store) addressMatch(ctx context.Context, h, fragment string) (string, []any, error) {
 	frag := strings.ToLower(strings.NewReplacer("%", "", "_", "").Replace(compact(fragment)))
 	gs := grams(frag)
-	if len(gs) > maxGrams {
-		// The first, the last and two from the middle: spread over the fragment.
-		gs = []string{gs[0], gs[len(gs)/3], gs[2*len(gs)/3], gs[len(gs)-1]}
+	if len(gs) > 0 {
+		args := make([]any, len(gs))
+		for i, g := range gs {
+			args[i] = g
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT gram, COUNT(*) FROM building_grams WHERE gram IN `+inClause(len(args))+` GROUP BY gram`, args...)
+		if err != nil {
+			return "", nil, err
+		}
+		count := map[string]int{}
+		for rows.Next() {
+			var g string
+			var n int
+			if err := rows.Scan(&g, &n); err != nil {
+				rows.Close()
+				return "", nil, err
+			}
+			count[g] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", nil, err
+		}
+		if len(count) < len(gs) {
+			return "1 = 0", nil, nil
+		}
+		slices.SortStableFunc(gs, func(a, b string) int { return count[a] - count[b] })
+		gs = gs[:min(len(gs), maxGrams)]
 	}
 	var conds []string
 	var args []any
@@ -310,7 +341,7 @@ func addressMatch(h, fragment string) (string, []any) {
 	}
 	conds = append(conds, "REPLACE(LOWER("+h+".address), ' ', '') LIKE ?")
 	args = append(args, "%"+frag+"%")
-	return "(" + strings.Join(conds, " AND ") + ")", args
+	return "(" + strings.Join(conds, " AND ") + ")", args, nil
 }
 
 // UpdateHouse changes a house, keeping field-level history.

@@ -90,8 +90,13 @@ func (s *Store) ListPersons(ctx context.Context, f PersonFilter) ([]Person, int6
 		add("p.phone_index = ?", s.keys.BlindIndex(phoneIndexField, ph))
 	}
 	if a := compact(f.Address); a != "" {
-		c, as := addressMatch("h", a)
-		add("p.household_id IN (SELECT hx.id FROM households hx JOIN houses h ON h.id = hx.house_id WHERE "+c+")", as...)
+		c, as, err := s.addressMatch(ctx, "h", a)
+		if err != nil {
+			return nil, 0, err
+		}
+		// By person id: the matching houses lead, and their persons are
+		// looked up by key (rather than the scope's persons scanned).
+		add("p.id IN (SELECT px.id FROM houses h JOIN households hx ON hx.house_id = h.id JOIN persons px ON px.household_id = hx.id WHERE "+c+")", as...)
 	}
 	if t := compact(f.Tag); t != "" {
 		tw, ta := sc.SQL("pt.area_code")
