@@ -25,9 +25,10 @@ type sheet struct {
 
 // exportSheet writes the rows that each(emit) emits as one xlsx sheet,
 // streamed (excelize keeps large sheets in a temporary file), and audits the
-// export — who, the object, the filters, the row count and what extra says —
+// export — who, the object, the filters, the row count and what extra says
+// once the rows are written —
 // before any byte goes to out.
-func (s *Store) exportSheet(ctx context.Context, sh sheet, area string, filters, extra map[string]any, each func(emit func(row []any) error) error, out io.Writer) (int, error) {
+func (s *Store) exportSheet(ctx context.Context, sh sheet, area string, filters map[string]any, extra func() map[string]any, each func(emit func(row []any) error) error, out io.Writer) (int, error) {
 	x := excelize.NewFile()
 	defer x.Close()
 	if err := x.SetSheetName("Sheet1", sh.name); err != nil {
@@ -61,8 +62,10 @@ func (s *Store) exportSheet(ctx context.Context, sh sheet, area string, filters,
 		return 0, err
 	}
 	detail := map[string]any{"filters": filters, "rows": n}
-	for k, v := range extra {
-		detail[k] = v
+	if extra != nil {
+		for k, v := range extra() {
+			detail[k] = v
+		}
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		return audit.Append(ctx, tx, audit.Entry{At: s.clock.Now(), Actor: actorName(access.From(ctx)), Action: "registry.export", Object: sh.object,
@@ -163,13 +166,8 @@ func (s *Store) ExportPersons(ctx context.Context, f PersonFilter, reveal bool, 
 	if f.Phone != "" {
 		filters["phone"] = "(given)"
 	}
-	// revealed is counted while the rows are written, before the audit.
-	extra := map[string]any{"revealed": reveal}
-	return s.exportSheet(ctx, personSheet, f.Area, filters, extra, func(emit func([]any) error) error {
-		err := each(emit)
-		extra["revealed_rows"] = revealed
-		return err
-	}, out)
+	extra := func() map[string]any { return map[string]any{"revealed": reveal, "revealed_rows": revealed} }
+	return s.exportSheet(ctx, personSheet, f.Area, filters, extra, each, out)
 }
 
 var buildingSheet = sheet{name: "楼栋", object: "buildings", widths: map[int]float64{3: 36},

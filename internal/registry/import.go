@@ -234,15 +234,6 @@ func (s *Store) ImportFile(ctx context.Context, path, name string, opts ImportOp
 	return s.importRows(ctx, src, opts)
 }
 
-// ImportCSV imports a CSV ledger from a reader.
-func (s *Store) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) (ImportResult, error) {
-	c, err := newCSVSource(r)
-	if err != nil {
-		return ImportResult{}, err
-	}
-	return s.importRows(ctx, c, opts)
-}
-
 // bulkIndexes are the secondary indexes a bulk load builds at its end,
 // sorted, rather than row by row: those whose keys arrive in random order
 // (names, pinyin, phone numbers, dates), where every new row lands on

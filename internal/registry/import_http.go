@@ -55,7 +55,6 @@ type ImportHTTP struct {
 
 	mu   sync.Mutex
 	live map[string]*liveJob // running imports of this process
-	wg   sync.WaitGroup
 }
 
 // liveJob is the progress of a running import.
@@ -63,9 +62,6 @@ type liveJob struct {
 	rows  atomic.Int64
 	bytes atomic.Int64
 }
-
-// Wait waits for the imports running in the background to end.
-func (h *ImportHTTP) Wait() { h.wg.Wait() }
 
 func (h *ImportHTTP) dir() (string, error) {
 	d := h.Dir
@@ -211,11 +207,9 @@ func (h *ImportHTTP) Import(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.live[job.ID] = live
 	h.mu.Unlock()
-	h.wg.Add(1)
 	file := spooled
 	spooled = "" // the job removes it
 	run := func(ctx context.Context) (ImportResult, error) {
-		defer h.wg.Done()
 		defer os.Remove(file)
 		opts := ImportOptions{Mode: job.Mode, Area: areaCode, ReportPath: job.reportPath, Progress: func(rows int, bytes int64) {
 			live.rows.Store(int64(rows))
