@@ -32,7 +32,15 @@ go test -count=1 ./...
 echo "== fuzz targets (short runs)"
 for target in $(grep -rho --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' internal | sed 's/^func //' | sort -u); do
   pkg=$(dirname "$(grep -rl --include='*_test.go' "^func $target(" internal | head -1)")
-  go test -run='^$' -fuzz="^$target\$" -fuzztime=5s "./$pkg" >/dev/null
+  if ! go test -run='^$' -fuzz="^$target\$" -fuzztime=5s "./$pkg" >"$work/fuzz.log" 2>&1; then
+    # Show why, and the input that failed (go test writes it under testdata/fuzz).
+    grep -v '^fuzz: elapsed' "$work/fuzz.log"
+    for f in $(grep -o "testdata/fuzz/$target/[0-9a-f]*" "$work/fuzz.log" | sort -u); do
+      echo "--- $pkg/$f"; cat "$pkg/$f"
+    done
+    echo "fuzz $target ($pkg): FAILED"
+    exit 1
+  fi
   echo "fuzz $target ($pkg): ok"
 done
 
