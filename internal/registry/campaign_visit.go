@@ -402,33 +402,8 @@ func (s *Store) registerFound(ctx context.Context, tx *db.Tx, a actor, p *access
 	if err := checkUniqueID(ctx, tx, p, idSeal.index, 0); err != nil {
 		return 0, err
 	}
-	full, initials := namePinyin(n.Name)
-	now := db.Millis(a.at)
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO persons (area_code, name, name_pinyin, name_initials, id_type, id_enc, id_index, id_masked, gender, birth_date,
-		phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, status, origin, employer, tenancy, lease_ends_on, note, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		hh.AreaCode, n.Name, full, initials, n.IDType, idSeal.enc, argOf(idSeal.index), idSeal.masked, n.Gender, argOf(n.BirthDate),
-		phoneSeal.enc, argOf(phoneSeal.index), phoneSeal.masked, n.Ethnicity, n.ResidenceType, n.HukouAddress, argOf(n.MovedInOn), n.Status,
-		n.Origin, n.Employer, n.Tenancy, argOf(n.LeaseEndsOn), n.Note, now, now).Scan(&id)
-	if db.IsUniqueViolation(err) {
-		return 0, errIDTaken
-	}
+	id, err := insertPerson(ctx, tx, a, hh.AreaCode, *n, idSeal, phoneSeal, tagIDs, tagNames)
 	if err != nil {
-		return 0, err
-	}
-	label := n.Name
-	if idSeal.masked != "" {
-		label += " " + idSeal.masked
-	}
-	d := diff{{field: "created", to: &label}}
-	if len(tagIDs) > 0 {
-		if err := insertTags(ctx, tx, id, hh.AreaCode, tagIDs, now); err != nil {
-			return 0, err
-		}
-		d.str("tags", "", strings.Join(tagNames, "、"))
-	}
-	if err := record(ctx, tx, a, "person", id, hh.AreaCode, d); err != nil {
 		return 0, err
 	}
 	joined := n.JoinedOn

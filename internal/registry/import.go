@@ -1032,14 +1032,14 @@ func (st *importState) write(ctx context.Context, tx *db.Tx, r ledgerRow) (updat
 	if cur.id == 0 {
 		full, initials := namePinyin(r.Name)
 		if err := tx.QueryRowContext(ctx, `INSERT INTO persons (area_code, household_id, name, name_pinyin, name_initials, id_type, id_enc, id_index, id_masked, gender, birth_date,
-			phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, status, origin, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'living', ?, ?, ?) RETURNING id`,
+			phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, status, origin, created_at, updated_at,
+			created_channel, created_by, created_by_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'living', ?, ?, ?, ?, ?, ?) RETURNING id`,
 			h.area, h.household, r.Name, full, initials, r.ID.typ, seal.enc, argOf(seal.index), seal.masked, r.ID.gender, argOf(r.ID.birth),
-			phone.enc, argOf(phone.index), phone.masked, r.Ethnicity, r.ResidenceType, r.HukouAddress, argOf(r.MovedInOn), origin, now, now).Scan(&personID); err != nil {
+			phone.enc, argOf(phone.index), phone.masked, r.Ethnicity, r.ResidenceType, r.HukouAddress, argOf(r.MovedInOn), origin, now, now,
+			string(st.a.channel), st.a.userID, st.a.name).Scan(&personID); err != nil {
 			return false, nil, err
 		}
-		label := fmt.Sprintf("%s %s（户 #%d，%s）", r.Name, seal.masked, h.household, Relationships.Label(r.Relationship))
-		d = diff{{field: "created", to: &label}}
 	} else {
 		updated = true
 		next := cur

@@ -432,12 +432,7 @@ func (st *importState) writeNew(ctx context.Context, tx *db.Tx, c *chunkRow) (bo
 	st.queue.persons = append(st.queue.persons, p)
 	st.known[c.seal.index] = true
 	// The history, as write records it.
-	masked, name, rel := c.seal.masked, r.Name, r.Relationship
-	hh := h
-	personLabel := func() any {
-		s := fmt.Sprintf("%s %s（户 #%d，%s）", name, masked, hh.household, Relationships.Label(rel))
-		return &s
-	}
+	name, rel := r.Name, r.Relationship
 	opened := h.household == queued
 	if opened {
 		h.members = append(h.members, name+"（"+Relationships.Label(rel)+"）")
@@ -452,7 +447,6 @@ func (st *importState) writeNew(ctx context.Context, tx *db.Tx, c *chunkRow) (bo
 			st.recordLazy(&h.household, h.area, "household", "head_person_id", nil, func() any { return idStr(&p.id) })
 		}
 	}
-	st.recordLazy(&p.id, h.area, "person", "created", nil, personLabel)
 	if len(added) > 0 {
 		tags := strings.Join(added, "、")
 		st.recordLazy(&p.id, h.area, "person", "tags", nil, func() any { return &tags })
@@ -563,16 +557,18 @@ func (st *importState) flushPending(ctx context.Context, tx *db.Tx) error {
 		}
 	}
 	if len(q.persons) > 0 {
-		args := make([]any, 0, 21*len(q.persons))
+		args := make([]any, 0, 24*len(q.persons))
+		channel := string(st.a.channel)
 		for _, p := range q.persons {
 			r := p.r
 			args = append(args, p.area, *p.householdRef, r.Name, p.full, p.inits, r.ID.typ, p.seal.enc, argOf(p.seal.index), p.seal.masked, r.ID.gender, argOf(r.ID.birth),
-				p.phone.enc, argOf(p.phone.index), p.phone.masked, r.Ethnicity, r.ResidenceType, r.HukouAddress, argOf(r.MovedInOn), p.origin, now, now)
+				p.phone.enc, argOf(p.phone.index), p.phone.masked, r.Ethnicity, r.ResidenceType, r.HukouAddress, argOf(r.MovedInOn), p.origin, now, now, channel, st.a.userID, st.a.name)
 		}
 		// New persons always have an ID number (the others take the
 		// row-by-row path): its blind index matches the returned rows.
 		err := insertNew(ctx, tx, "persons", `area_code, household_id, name, name_pinyin, name_initials, id_type, id_enc, id_index, id_masked, gender, birth_date,
-			phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, origin, created_at, updated_at`, 21, args,
+			phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, origin, created_at, updated_at,
+			created_channel, created_by, created_by_name`, 24, args,
 			func(i int, id int64) { q.persons[i].id = id },
 			`id_index`, func(i int) string { return q.persons[i].seal.index },
 			func(rs *sql.Rows) (int64, string, error) {

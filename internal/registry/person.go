@@ -245,7 +245,6 @@ func (s *Store) CreatePerson(ctx context.Context, n NewPerson) (Person, error) {
 	if err != nil {
 		return Person{}, err
 	}
-	full, initials := namePinyin(n.Name)
 	p := access.From(ctx)
 	var id int64
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -283,31 +282,8 @@ func (s *Store) CreatePerson(ctx context.Context, n NewPerson) (Person, error) {
 		if err != nil {
 			return err
 		}
-		now := db.Millis(a.at)
-		err = tx.QueryRowContext(ctx, `INSERT INTO persons (area_code, name, name_pinyin, name_initials, id_type, id_enc, id_index, id_masked, gender, birth_date,
-			phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, status, origin, employer, tenancy, lease_ends_on, note, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			areaCode, n.Name, full, initials, n.IDType, idSeal.enc, argOf(idSeal.index), idSeal.masked, n.Gender, argOf(n.BirthDate),
-			phoneSeal.enc, argOf(phoneSeal.index), phoneSeal.masked, n.Ethnicity, n.ResidenceType, n.HukouAddress, argOf(n.MovedInOn), n.Status,
-			n.Origin, n.Employer, n.Tenancy, argOf(n.LeaseEndsOn), n.Note, now, now).Scan(&id)
-		if db.IsUniqueViolation(err) {
-			return errIDTaken // a concurrent registration of the same number won the race
-		}
+		id, err = insertPerson(ctx, tx, a, areaCode, n, idSeal, phoneSeal, tagIDs, tagNames)
 		if err != nil {
-			return err
-		}
-		label := n.Name
-		if idSeal.masked != "" {
-			label += " " + idSeal.masked
-		}
-		d := diff{{field: "created", to: &label}}
-		if len(tagIDs) > 0 {
-			if err := insertTags(ctx, tx, id, areaCode, tagIDs, now); err != nil {
-				return err
-			}
-			d.str("tags", "", strings.Join(tagNames, "、"))
-		}
-		if err := record(ctx, tx, a, "person", id, areaCode, d); err != nil {
 			return err
 		}
 		if n.HouseholdID == nil {
@@ -691,4 +667,34 @@ func (s *Store) Reveal(ctx context.Context, id int64, field string) (RevealedPII
 			AreaCode: x.AreaCode, Detail: map[string]any{"fields": fields}})
 	})
 	return out, err
+}
+
+// insertPerson stores a new person with their tags in areaCode: the record
+// tells its registration (actor, channel, time), history the tags set.
+func insertPerson(ctx context.Context, tx *db.Tx, a actor, areaCode string, n NewPerson, idSeal, phoneSeal sealed, tagIDs []int64, tagNames []string) (int64, error) {
+	full, initials := namePinyin(n.Name)
+	now := db.Millis(a.at)
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO persons (area_code, name, name_pinyin, name_initials, id_type, id_enc, id_index, id_masked, gender, birth_date,
+		phone_enc, phone_index, phone_masked, ethnicity, residence_type, hukou_address, moved_in_on, status, origin, employer, tenancy, lease_ends_on, note,
+		created_at, updated_at, created_channel, created_by, created_by_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		areaCode, n.Name, full, initials, n.IDType, idSeal.enc, argOf(idSeal.index), idSeal.masked, n.Gender, argOf(n.BirthDate),
+		phoneSeal.enc, argOf(phoneSeal.index), phoneSeal.masked, n.Ethnicity, n.ResidenceType, n.HukouAddress, argOf(n.MovedInOn), n.Status,
+		n.Origin, n.Employer, n.Tenancy, argOf(n.LeaseEndsOn), n.Note, now, now, string(a.channel), a.userID, a.name).Scan(&id)
+	if db.IsUniqueViolation(err) {
+		return 0, errIDTaken // a concurrent registration of the same number won the race
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(tagIDs) == 0 {
+		return id, nil
+	}
+	if err := insertTags(ctx, tx, id, areaCode, tagIDs, now); err != nil {
+		return 0, err
+	}
+	var d diff
+	d.str("tags", "", strings.Join(tagNames, "、"))
+	return id, record(ctx, tx, a, "person", id, areaCode, d)
 }

@@ -217,7 +217,44 @@ func (s *Store) history(ctx context.Context, entity string, id int64) ([]Change,
 		c.At = db.Time(at)
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if entity == "person" {
+		return s.withRegistration(ctx, id, out)
+	}
+	return out, nil
+}
+
+// withRegistration puts a person's registration, which the record tells
+// (migration 00008), before the changes: a "created" change naming the
+// person as registered — the name and ID number before any later change.
+func (s *Store) withRegistration(ctx context.Context, id int64, changes []Change) ([]Change, error) {
+	var name, masked, actorName, channel string
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT name, id_masked, created_by_name, created_channel, created_at FROM persons WHERE id = ?`, id).
+		Scan(&name, &masked, &actorName, &channel, &at)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && channel == "") {
+		return changes, nil // none recorded (registered before 00008: history has its row)
+	}
+	if err != nil {
+		return nil, err
+	}
+	named, numbered := false, false
+	for _, c := range changes {
+		if c.Field == "name" && !named && c.From != nil {
+			name, named = *c.From, true
+		}
+		if c.Field == "id_number" && !numbered {
+			masked, numbered = "", true
+			if c.From != nil {
+				masked = *c.From
+			}
+		}
+	}
+	label := strings.TrimSpace(name + " " + masked)
+	reg := Change{Entity: "person", EntityID: id, Field: "created", To: &label, ActorName: actorName, Channel: Channel(channel), At: db.Time(at)}
+	return append([]Change{reg}, changes...), nil
 }
 
 // areaOf is the area code of a record, "" when there is none. table is one

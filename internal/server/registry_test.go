@@ -281,8 +281,11 @@ func TestRegistryHistory(t *testing.T) {
 				t.Errorf("%s: %+v (from %q)", field, c, from)
 			}
 		}
-		if c := byField["created"]; c.Channel != "console" || c.To == nil || !strings.HasPrefix(*c.To, "张三 ") {
-			t.Errorf("created %+v", c)
+		// The registration comes first, as registered: the name and ID
+		// number before the changes, at its own time.
+		if c := hist.Items[0]; c.Field != "created" || c.Channel != "console" || c.To == nil || *c.To != "张三 "+id[:6]+"********"+id[14:] ||
+			!c.At.Before(byField["name"].At) {
+			t.Errorf("registration %+v", c)
 		}
 		if _, ok := byField["household_id"]; !ok {
 			t.Errorf("joining the household is not in the person's history")

@@ -153,3 +153,70 @@ func TestBulkTx(t *testing.T) {
 		}
 	})
 }
+
+// TestMigratePersonRegistration: migration 00008 moves each person's
+// "created" history row onto the person record and leaves the rest of the
+// history as it was.
+func TestMigratePersonRegistration(t *testing.T) {
+	for engine, dsn := range dbtest.DSNs(t) {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			d, err := db.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			if _, err := d.MigrateTo(ctx, 7); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{
+				`INSERT INTO areas (code, level, name, valid_from, updated_at) VALUES ('m1', 'microgrid', '一号微网格', 0, 0)`,
+				`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (7, 'sec', '王书记', 'x', 0)`,
+				`INSERT INTO persons (id, area_code, name, id_masked, residence_type, created_at, updated_at) VALUES (1, 'm1', '张三', '3702**********1234', 'registered', 1000, 2000)`,
+				`INSERT INTO persons (id, area_code, name, residence_type, created_at, updated_at) VALUES (2, 'm1', '李四', 'resident', 1500, 1500)`,
+				`INSERT INTO registry_history (area_code, entity, entity_id, field, from_value, to_value, actor_user_id, actor_name, channel, at) VALUES
+					('m1', 'person', 1, 'created', NULL, '张三 3702**********1234（户 #1，户主）', 7, '王书记', 'import', 1000),
+					('m1', 'household', 1, 'created', NULL, '幸福路12号', 7, '王书记', 'import', 1000),
+					('m1', 'person', 1, 'name', '张三', '张叁', 7, '王书记', 'console', 2000)`,
+			} {
+				if _, err := d.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			if n, err := d.Migrate(ctx); err != nil || n == 0 {
+				t.Fatalf("migrate: n=%d err=%v", n, err)
+			}
+			type reg struct {
+				channel, by string
+				user        *int64
+			}
+			want := map[int64]reg{1: {"import", "王书记", new(int64)}, 2: {"", "", nil}}
+			*want[1].user = 7
+			for id, w := range want {
+				var got reg
+				if err := d.QueryRowContext(ctx, `SELECT created_channel, created_by_name, created_by FROM persons WHERE id = ?`, id).Scan(&got.channel, &got.by, &got.user); err != nil {
+					t.Fatal(err)
+				}
+				if got.channel != w.channel || got.by != w.by || (got.user == nil) != (w.user == nil) || (got.user != nil && *got.user != *w.user) {
+					t.Errorf("person %d: got %+v, want %+v", id, got, w)
+				}
+			}
+			rows, err := d.QueryContext(ctx, `SELECT entity, field FROM registry_history ORDER BY id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var left []string
+			for rows.Next() {
+				var e, f string
+				if err := rows.Scan(&e, &f); err != nil {
+					t.Fatal(err)
+				}
+				left = append(left, e+"."+f)
+			}
+			if fmt.Sprint(left) != "[household.created person.name]" {
+				t.Errorf("history after the migration: %v", left)
+			}
+		})
+	}
+}

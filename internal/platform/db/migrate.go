@@ -19,6 +19,16 @@ var migrations embed.FS
 // Migrate applies every pending migration. On PostgreSQL a session advisory
 // lock lets several replicas start at once.
 func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
+	return db.migrate(ctx, func(p *goose.Provider) ([]*goose.MigrationResult, error) { return p.Up(ctx) })
+}
+
+// MigrateTo applies the pending migrations up to and including version:
+// upgrade tests start from an older schema with it.
+func (db *DB) MigrateTo(ctx context.Context, version int64) (applied int, err error) {
+	return db.migrate(ctx, func(p *goose.Provider) ([]*goose.MigrationResult, error) { return p.UpTo(ctx, version) })
+}
+
+func (db *DB) migrate(ctx context.Context, up func(*goose.Provider) ([]*goose.MigrationResult, error)) (int, error) {
 	sub, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
 	if err != nil {
 		return 0, err
@@ -37,7 +47,7 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
-	res, err := p.Up(ctx)
+	res, err := up(p)
 	if err != nil {
 		return len(res), fmt.Errorf("migrate: %w", err)
 	}
