@@ -235,17 +235,27 @@ func (s *Store) ImportFile(ctx context.Context, path, name string, opts ImportOp
 }
 
 // bulkIndexes are the secondary indexes a bulk load builds at its end,
-// sorted, rather than row by row: those whose keys arrive in random order
-// (names, pinyin, phone numbers, dates), where every new row lands on
-// another page. None of them is read by the import itself, which finds
-// persons by their ID number's blind index; that one stays, as do the
-// unique indexes that guard one record per person and one open membership,
-// and the indexes whose keys grow with the ids (area, household, history),
-// which new rows only extend.
-var bulkIndexes = []string{"persons_name", "persons_pinyin", "persons_initials", "persons_phone", "persons_moved_in"}
+// sorted, rather than row by row: every index of persons, memberships and
+// history that the import itself does not read. It finds persons by their
+// ID number's blind index and by id, households by house, houses by
+// building; those indexes stay, as do the unique ones that guard one record
+// per person and one open membership. Building an index whose keys arrive
+// in random order (names, pinyin, phone numbers, dates) row by row puts
+// every new row on another page; even those whose keys grow with the ids
+// (area, household, history) cost a descent per row, more than their share
+// of one sort at the end.
+var bulkIndexes = []string{
+	"persons_name", "persons_pinyin", "persons_initials", "persons_phone", "persons_moved_in",
+	"persons_area", "persons_household", "persons_residence",
+	"household_members_household", "registry_history_entity",
+}
 
-// bulkCacheKiB is the page cache of a bulk load on SQLite.
-const bulkCacheKiB = 48 << 10
+// bulkCacheKiB is the page cache of a bulk load on SQLite, and
+// bulkBuildCacheKiB that of its index builds at the end.
+const (
+	bulkCacheKiB      = 48 << 10
+	bulkBuildCacheKiB = 16 << 10
+)
 
 // deferIndexes drops the bulk indexes in tx (SQLite only; other engines
 // keep them) and returns the function that creates them again from their
@@ -255,20 +265,19 @@ func deferIndexes(ctx context.Context, tx *db.Tx) (rebuild func() error, restore
 	if tx.Dialect() != db.SQLite {
 		return nil, restore, nil
 	}
-	// With the random-order indexes set aside the load touches few pages at
-	// a time, and SQLite sizes its sorts by the page cache: a smaller cache
-	// for the load keeps the index builds' memory down. restore puts the
-	// connection's back.
+	// With the indexes set aside the load touches few pages at a time: a
+	// smaller page cache for the load, and a smaller one still for the
+	// index builds, keep memory down. restore puts the connection's back.
 	var pages int64
 	if err := tx.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&pages); err != nil {
 		return nil, restore, err
 	}
+	restore = func() {
+		_, _ = tx.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+strconv.FormatInt(pages, 10))
+	}
 	if pages < -bulkCacheKiB {
 		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -`+strconv.Itoa(bulkCacheKiB)); err != nil {
 			return nil, restore, err
-		}
-		restore = func() {
-			_, _ = tx.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+strconv.FormatInt(pages, 10))
 		}
 	}
 	names := make([]any, len(bulkIndexes))
@@ -300,9 +309,16 @@ func deferIndexes(ctx context.Context, tx *db.Tx) (rebuild func() error, restore
 	}
 	return func() error {
 		// The rows are in; what the load held (chunks, queues) is garbage.
-		// Giving it back before SQLite sorts the index keys in memory keeps
-		// the process's peak memory down.
+		// Giving it back before SQLite sorts the index keys keeps the
+		// process's peak memory down.
 		debug.FreeOSMemory()
+		// A small cache for the builds: SQLite sizes a sort's in-memory
+		// runs by it and spills the rest to temporary files, so memory
+		// stays bounded however many rows there are; the table scans read
+		// past any cache anyway.
+		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -`+strconv.Itoa(bulkBuildCacheKiB)); err != nil {
+			return err
+		}
 		for _, def := range defs {
 			if _, err := tx.ExecContext(ctx, def); err != nil {
 				return err

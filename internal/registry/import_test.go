@@ -262,8 +262,18 @@ func TestImportCSVStore(t *testing.T) {
 		return n
 	}
 	before := indexes()
+	pragmas := func() string {
+		var cache int64
+		w := s.db.Writer() // one connection, the one bulk loads run on
+		if err := w.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("cache_size %d", cache)
+	}
+	connection := pragmas()
 	// A bulk load in chunks of 128 rows: progress by chunk, up to the whole
-	// file; the indexes it set aside are back.
+	// file; the indexes it set aside are back, and the writer connection's
+	// page cache is as it was.
 	var progress []int64
 	res, err := s.ImportFile(ctx, path, path, ImportOptions{Area: mg, Bulk: true, BatchSize: 128, Progress: func(rows int, bytes int64) { progress = append(progress, bytes) }})
 	if err != nil || res.Imported != 300 || res.Invalid != 0 || !res.Stored {
@@ -274,6 +284,9 @@ func TestImportCSVStore(t *testing.T) {
 	}
 	if after := indexes(); after != before {
 		t.Fatalf("indexes %d after a bulk load, %d before", after, before)
+	}
+	if after := pragmas(); after != connection {
+		t.Fatalf("after a bulk load %s, before %s", after, connection)
 	}
 	// Again: everyone is on record, nobody is duplicated — row by row, and
 	// as a bulk load, whose filter of the ID numbers on record sends each of

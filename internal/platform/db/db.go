@@ -194,6 +194,9 @@ const maxLocalStmts = 128
 // shared cache's, or the transaction's own for a text run more than once —
 // or nil to run q unprepared.
 func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if !cacheable(q) {
+		return nil
+	}
 	if st := t.cache.peek(q); st != nil {
 		return t.tx.StmtContext(ctx, st)
 	}

@@ -220,3 +220,34 @@ func TestMigratePersonRegistration(t *testing.T) {
 		})
 	}
 }
+
+// TestPragmaNotCached: a PRAGMA run in a transaction is not prepared again
+// afterwards (SQLite applies cache_size when preparing): the setting is the
+// last one run, whatever the statement cache does after the transaction.
+func TestPragmaNotCached(t *testing.T) {
+	d := dbtest.OpenSQLite(t)
+	ctx := context.Background()
+	for round := 0; round < 3; round++ {
+		sizes := []int{-1000, -2000, -3000, -4000, -5000, -6000, -7000, -8000}
+		err := d.InBulkTx(ctx, func(tx *db.Tx) error {
+			for _, n := range sizes {
+				if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", n)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int
+		if err := d.Writer().QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != sizes[len(sizes)-1] {
+			t.Fatalf("round %d: cache_size %d after the transaction, want %d", round, got, sizes[len(sizes)-1])
+		}
+		// The next round runs the same texts: the last one must still win.
+		sizes[0], sizes[len(sizes)-1] = sizes[len(sizes)-1], sizes[0]
+	}
+}

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -27,6 +28,9 @@ func newStmtCache(pool *sql.DB) *stmtCache {
 // on SQLite's single writer connection, preparing on the pool would wait for
 // the connection the transaction holds. Misses are noted for prepareWanted.
 func (c *stmtCache) peek(q string) *sql.Stmt {
+	if !cacheable(q) {
+		return nil
+	}
 	c.mu.RLock()
 	st, ok := c.m[q]
 	known := ok || c.wanted[q] || len(c.m)+len(c.wanted) >= maxCachedStmts
@@ -67,6 +71,9 @@ func (c *stmtCache) prepareWanted(ctx context.Context) {
 }
 
 func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
+	if !cacheable(q) {
+		return nil
+	}
 	c.mu.RLock()
 	st, ok := c.m[q]
 	n := len(c.m)
@@ -95,4 +102,13 @@ func (c *stmtCache) close() {
 		st.Close()
 	}
 	c.m = map[string]*sql.Stmt{}
+}
+
+// cacheable is false for SQLite's PRAGMA statements: a setting such as
+// cache_size takes effect when the statement is prepared, so preparing one
+// for later — on another connection, or after the transaction that ran it
+// set something else — would change the setting behind the caller's back.
+func cacheable(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n")
+	return len(q) < 6 || !strings.EqualFold(q[:6], "PRAGMA")
 }
