@@ -99,16 +99,23 @@ func runRegistryImport(ctx context.Context, env Env, args []string) error {
 	var bar *progressbar.ProgressBar
 	opts := registry.ImportOptions{Mode: registry.ImportMode(mode), Area: areaCode, ReportPath: reportPath, Bulk: bulk}
 	if !quiet {
-		if format == "csv" {
-			// By the bytes of the rows written.
-			bar = progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(env.Stderr), progressbar.OptionShowBytes(true),
-				progressbar.OptionSetDescription("导入 "+file), progressbar.OptionThrottle(200_000_000), progressbar.OptionClearOnFinish())
-			opts.Progress = func(_ int, bytes int64) { _ = bar.Set64(bytes) }
-		} else {
-			// excelize reads the workbook itself: count rows instead.
-			bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(env.Stderr), progressbar.OptionSetDescription("导入 "+file+"（行）"),
-				progressbar.OptionShowCount(), progressbar.OptionThrottle(200_000_000), progressbar.OptionClearOnFinish())
-			opts.Progress = func(rows int, _ int64) { _ = bar.Set(rows) }
+		// By the bytes of the rows written — for a workbook, the share of its
+		// rows read as the same share of the file, when the sheet records its
+		// length; otherwise a count of rows.
+		opts.Progress = func(rows int, bytes int64) {
+			if bar == nil && bytes >= 0 {
+				bar = progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(env.Stderr), progressbar.OptionShowBytes(true),
+					progressbar.OptionSetDescription("导入 "+file), progressbar.OptionThrottle(200_000_000), progressbar.OptionClearOnFinish())
+			}
+			if bar == nil {
+				bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(env.Stderr), progressbar.OptionSetDescription("导入 "+file+"（行）"),
+					progressbar.OptionShowCount(), progressbar.OptionThrottle(200_000_000), progressbar.OptionClearOnFinish())
+			}
+			if bytes >= 0 {
+				_ = bar.Set64(bytes)
+			} else {
+				_ = bar.Set(rows)
+			}
 		}
 	}
 	res, err := store.ImportFile(access.System(ctx), file, file, opts)

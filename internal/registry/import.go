@@ -153,6 +153,12 @@ func validUTF8Prefix(b []byte, cut bool) bool {
 type xlsxSource struct {
 	f    *excelize.File
 	rows *excelize.Rows
+	// size is the file's length and total the sheet's rows as its
+	// dimension records them (0 when it records none): excelize reads the
+	// file itself, so offset tells the share of the rows read as the same
+	// share of the file, for a percent.
+	size        int64
+	total, read int
 }
 
 func (s *xlsxSource) next() ([]string, error) {
@@ -162,10 +168,16 @@ func (s *xlsxSource) next() ([]string, error) {
 		}
 		return nil, io.EOF
 	}
+	s.read++
 	return s.rows.Columns()
 }
 
-func (s *xlsxSource) offset() int64 { return -1 }
+func (s *xlsxSource) offset() int64 {
+	if s.total <= 0 || s.size <= 0 {
+		return -1
+	}
+	return s.size * int64(min(s.read, s.total)) / int64(s.total)
+}
 
 func (s *xlsxSource) close() error {
 	_ = s.rows.Close()
@@ -189,7 +201,19 @@ func newXLSXSource(path string) (*xlsxSource, error) {
 		f.Close()
 		return nil, err
 	}
-	return &xlsxSource{f: f, rows: rows}, nil
+	src := &xlsxSource{f: f, rows: rows}
+	if st, err := os.Stat(path); err == nil {
+		src.size = st.Size()
+	}
+	// "A1:N1001": the last row of the range is the sheet's length.
+	if dim, err := f.GetSheetDimension(sheets[0]); err == nil {
+		if _, last, ok := strings.Cut(dim, ":"); ok {
+			if _, row, err := excelize.CellNameToCoordinates(last); err == nil {
+				src.total = row
+			}
+		}
+	}
+	return src, nil
 }
 
 // LedgerFormat is the format of a ledger file by its name: "csv" or "xlsx".

@@ -288,8 +288,8 @@ func (h *ImportHTTP) progress(j *ImportJob) {
 	j.Rows = int(live.rows.Load())
 	j.BytesRead = live.bytes.Load()
 	if j.BytesRead > 0 && j.BytesTotal > 0 {
-		// The CSV's bytes written so far; a workbook is read by excelize
-		// itself, and its percent stays unknown.
+		// The bytes of the rows written so far (a workbook's: the share
+		// of its rows read, see xlsxSource.offset).
 		pc := int(min(99, j.BytesRead*100/j.BytesTotal))
 		j.Percent = &pc
 	}

@@ -21,8 +21,9 @@ const (
 )
 
 // ImportJob is one ledger upload. While it runs, rows and bytes_read grow
-// and percent says how much of the file has been read (CSV; a workbook's
-// length in rows is not known beforehand, so percent stays null). When it is
+// and percent says how much of the file has been read (for a workbook, the
+// share of its rows, when the sheet records its length as Excel and WPS do;
+// otherwise percent stays null). When it is
 // done, result holds the outcome — in all_or_nothing mode with invalid rows,
 // stored is false and nothing went in; when it failed (an unreadable file,
 // missing columns, a restart), problem says why.

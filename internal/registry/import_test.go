@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -387,4 +388,66 @@ func mustGB18030(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return []byte(out)
+}
+
+// TestXLSXSourceOffset: a workbook's rows read are told as the same share of
+// the file, up to its whole length at the last row, for the import's
+// percent.
+func TestXLSXSourceOffset(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.xlsx")
+	f := excelize.NewFile()
+	const rows = 400
+	for i := 1; i <= rows; i++ {
+		cell, _ := excelize.CoordinatesToCellName(1, i)
+		if err := f.SetSheetRow("Sheet1", cell, &[]any{"姓名", i, "幸福路12号"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As Excel and WPS record it (excelize itself leaves "A1").
+	if err := f.SetSheetDimension("Sheet1", "A1:C400"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := newXLSXSource(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.close()
+	if src.total != rows {
+		t.Fatalf("sheet length %d, want %d", src.total, rows)
+	}
+	var offsets []int64
+	for {
+		if _, err := src.next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		offsets = append(offsets, src.offset())
+	}
+	if len(offsets) != rows || !slices.IsSorted(offsets) || offsets[0] <= 0 || offsets[rows/2-1] != st.Size()/2 || offsets[rows-1] != st.Size() {
+		t.Fatalf("offsets %v… %v of %d bytes", offsets[:3], offsets[rows-3:], st.Size())
+	}
+	// A sheet whose dimension is a single cell (excelize's own files): no
+	// percent rather than a wrong one.
+	if err := f.SetSheetDimension("Sheet1", "A1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	bare, err := newXLSXSource(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.close()
+	if _, err := bare.next(); err != nil || bare.offset() != -1 {
+		t.Fatalf("offset %d (%v) without a sheet length", bare.offset(), err)
+	}
 }
