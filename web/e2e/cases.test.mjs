@@ -2,7 +2,8 @@
 //   TONGXIN_E2E_URL=http://127.0.0.1:18080 node --test e2e/cases.test.mjs
 // The dispatcher files a case from the hotline form (location picked on the map in
 // 海军路社区), accepts it and dispatches it to the grid worker; the list filters it and
-// shows it on the map; the admin sees the demo categories. Self-contained: it creates
+// shows it on the map; a department handler (without cases:read) finds a case handed to
+// the unit; the admin sees the demo categories. Self-contained: it creates
 // its own case (another test walks a case of its own through the mobile app).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -262,6 +263,43 @@ describe('case pages', { timeout: 300_000 }, () => {
     await link.click()
     await page.waitForURL((u) => u.pathname === `/cases/${state.caseId}`)
     await caseStateIs('已派遣')
+  })
+
+  test('a department handler finds the case handed to the unit in the console', async () => {
+    assert.ok(BASE, 'TONGXIN_E2E_URL is not set')
+    // The dispatcher hands an 占道经营 case to its department (the 城管 unit the demo's
+    // department handler works for), through the API with the page's session.
+    const handed = await page.evaluate(async (community) => {
+      const json = async (res) => {
+        if (!res.ok) throw new Error(`${res.url}: HTTP ${res.status} ${await res.text()}`)
+        return res.json()
+      }
+      const { csrf_token: csrf } = await json(await fetch('/api/v1/auth/me'))
+      const post = async (url, body) =>
+        json(await fetch('/api/v1' + url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify(body) }))
+      const cat = (await json(await fetch('/api/v1/case-categories'))).items.find((c) => c.name === '占道经营')
+      const c = await post('/cases', { category_id: cat.id, title: `占道经营 ${Date.now()}`, description: '路口有流动摊贩占道', area_code: community, channel: 'hotline' })
+      await post(`/cases/${c.id}/accept`, {})
+      await post(`/cases/${c.id}/dispatch`, { assignee_unit_id: cat.department_unit_id, note: '请城管执法处置' })
+      return { id: c.id, unit: cat.department_unit_name }
+    }, COMMUNITY)
+    await page.getByTestId('logout').click()
+    await page.waitForURL((u) => u.pathname === '/login')
+    await login('dept', DEMO_PASSWORD)
+    const me = await api('/auth/me')
+    assert.ok(!me.user.permissions.includes('cases:read'), 'the department handler holds cases:read: the test proves nothing')
+    // The menu offers the cases page without cases:read; the list holds the case.
+    await page.getByTestId('nav-cases').click()
+    await page.waitForURL((u) => u.pathname === '/cases')
+    const row = page.getByTestId(`case-row-${handed.id}`)
+    await row.waitFor()
+    await noSpinners('[data-testid="cases-table"]')
+    await page.mouse.move(0, 0)
+    await shot('cases-list-department.png')
+    await page.goto(`${BASE}/cases/${handed.id}`)
+    await caseStateIs('已派遣')
+    assert.match(await page.locator('body').textContent(), new RegExp(handed.unit.replace(/[()]/g, '\\$&')))
+    await page.getByTestId('case-action-start').waitFor()
   })
 
   test('the admin sees the demo categories', async () => {

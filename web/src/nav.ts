@@ -16,6 +16,8 @@ export interface NavItem {
   icon: Component
   /** Permission needed to see the item; none = every logged-in user. */
   permission?: string
+  /** Any one of these permissions is enough (instead of `permission`). */
+  anyPermission?: string[]
   component: () => Promise<RouteComponent | { default: RouteComponent }>
 }
 
@@ -30,7 +32,8 @@ export const navItems: NavItem[] = [
     name: 'cases',
     titleKey: 'nav.cases',
     icon: Tickets,
-    permission: 'cases:read',
+    // Department handlers list the cases handed to their unit without cases:read.
+    anyPermission: ['cases:read', 'cases:handle', 'cases:dispatch'],
     component: () => import('@/views/cases/CaseListView.vue'),
   },
   {

@@ -9,7 +9,7 @@ declare module 'vue-router' {
     public?: boolean
     titleKey?: string
     permission?: string
-    /** Any one of these permissions is enough (pages outside the menu). */
+    /** Any one of these permissions is enough. */
     anyPermission?: string[]
     /** The menu entry to highlight when the page itself is not in the menu. */
     menu?: string
@@ -32,7 +32,7 @@ const routes: RouteRecordRaw[] = [
         path: item.path ?? item.name,
         name: item.name,
         component: item.component,
-        meta: { titleKey: item.titleKey, permission: item.permission },
+        meta: { titleKey: item.titleKey, permission: item.permission, anyPermission: item.anyPermission },
       })),
       {
         path: 'cases/:id(\\d+)',
