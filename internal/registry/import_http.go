@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
+	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
 )
@@ -211,6 +212,11 @@ func (h *ImportHTTP) Import(w http.ResponseWriter, r *http.Request) error {
 	spooled = "" // the job removes it
 	run := func(ctx context.Context) (ImportResult, error) {
 		defer os.Remove(file)
+		if h.Store.db.Dialect() == db.Postgres {
+			stop := make(chan struct{})
+			defer close(stop)
+			go h.heartbeat(context.WithoutCancel(ctx), job.ID, live, stop)
+		}
 		opts := ImportOptions{Mode: job.Mode, Area: areaCode, ReportPath: job.reportPath, Progress: func(rows int, bytes int64) {
 			live.rows.Store(int64(rows))
 			live.bytes.Store(bytes)
@@ -269,7 +275,23 @@ func preferAsync(r *http.Request) bool {
 	return false
 }
 
-// progress fills in the live progress of a running job.
+// heartbeat records, until stop, that the job is alive and how far it got
+// (PostgreSQL: see jobHeartbeat).
+func (h *ImportHTTP) heartbeat(ctx context.Context, token string, live *liveJob, stop <-chan struct{}) {
+	t := time.NewTicker(jobHeartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			_ = h.Store.beat(ctx, token, int(live.rows.Load()), live.bytes.Load())
+		}
+	}
+}
+
+// progress fills in the progress of a running job: this process's live
+// count, or for an import another replica runs, its last heartbeat's.
 func (h *ImportHTTP) progress(j *ImportJob) {
 	if j.State != JobRunning {
 		if j.BytesTotal > 0 && j.State == JobDone {
@@ -282,11 +304,10 @@ func (h *ImportHTTP) progress(j *ImportJob) {
 	h.mu.Lock()
 	live := h.live[j.ID]
 	h.mu.Unlock()
-	if live == nil {
-		return
+	if live != nil {
+		j.Rows = int(live.rows.Load())
+		j.BytesRead = live.bytes.Load()
 	}
-	j.Rows = int(live.rows.Load())
-	j.BytesRead = live.bytes.Load()
 	if j.BytesRead > 0 && j.BytesTotal > 0 {
 		// The bytes of the rows written so far (a workbook's: the share
 		// of its rows read, see xlsxSource.offset).

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"time"
 
@@ -57,8 +58,23 @@ func reportURL(token string) string { return "/api/v1/registry/import/" + token 
 func (s *Store) startJob(ctx context.Context, j *ImportJob) error {
 	j.State = JobRunning
 	j.CreatedAt = s.clock.Now()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO import_jobs (token, user_id, file_name, mode, area_code, state, bytes_total, created_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
-		j.ID, j.userID, j.FileName, string(j.Mode), j.Area, j.BytesTotal, db.Millis(j.CreatedAt))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO import_jobs (token, user_id, file_name, mode, area_code, state, bytes_total, created_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+		j.ID, j.userID, j.FileName, string(j.Mode), j.Area, j.BytesTotal, db.Millis(j.CreatedAt), db.Millis(j.CreatedAt))
+	return err
+}
+
+// Heartbeats of running imports on PostgreSQL, where replicas share the
+// database: every jobHeartbeat a running import records its progress and
+// the time; one whose last beat is older than jobStale was interrupted.
+const (
+	jobHeartbeat = 15 * time.Second
+	jobStale     = 90 * time.Second
+)
+
+// beat records that a running job is alive, with its progress so far.
+func (s *Store) beat(ctx context.Context, token string, rows int, bytes int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE import_jobs SET heartbeat_at = ?, rows_read = ?, bytes_read = ? WHERE token = ? AND state = 'running'`,
+		db.Millis(s.clock.Now()), rows, bytes, token)
 	return err
 }
 
@@ -99,7 +115,7 @@ func (s *Store) finishJob(ctx context.Context, j *ImportJob, res ImportResult, f
 
 var errJobNotFound = errs.NotFoundf("import", "导入任务")
 
-const jobCols = `token, user_id, file_name, mode, area_code, state, bytes_total, rows_read, result, problem, report_path, created_at, finished_at`
+const jobCols = `token, user_id, file_name, mode, area_code, state, bytes_total, rows_read, bytes_read, result, problem, report_path, created_at, finished_at`
 
 func scanJob(sc interface{ Scan(...any) error }) (ImportJob, error) {
 	var j ImportJob
@@ -107,7 +123,7 @@ func scanJob(sc interface{ Scan(...any) error }) (ImportJob, error) {
 	var result, problem sql.NullString
 	var created int64
 	var finished sql.NullInt64
-	if err := sc.Scan(&j.ID, &j.userID, &j.FileName, &mode, &j.Area, &j.State, &j.BytesTotal, &j.Rows, &result, &problem, &j.reportPath, &created, &finished); err != nil {
+	if err := sc.Scan(&j.ID, &j.userID, &j.FileName, &mode, &j.Area, &j.State, &j.BytesTotal, &j.Rows, &j.BytesRead, &result, &problem, &j.reportPath, &created, &finished); err != nil {
 		return j, err
 	}
 	j.Mode = ImportMode(mode)
@@ -163,11 +179,14 @@ func (s *Store) jobs(ctx context.Context, userID int64, limit int) ([]ImportJob,
 	return out, rows.Err()
 }
 
-// InterruptedJobs marks the imports left running by an earlier process as
-// failed (they were stopped by a restart: in all_or_nothing mode nothing
-// of them was stored, in valid_rows mode the chunks committed before the
-// stop were) and returns how many there were. The server calls it once at
-// start, before it takes uploads.
+// InterruptedJobs marks as failed the imports that no process runs any more
+// (stopped by a restart: in all_or_nothing mode nothing of them was stored,
+// in valid_rows mode the chunks committed before the stop were) and returns
+// how many there were. On SQLite one process owns the database, so at its
+// start every import still marked running was interrupted; the server calls
+// it then, before it takes uploads. On PostgreSQL replicas share the
+// database: only imports whose heartbeat stopped more than jobStale ago
+// were, and the server also calls it every minute.
 func (s *Store) InterruptedJobs(ctx context.Context) (int, error) {
 	p := httpapi.ProblemOf(errs.E(errs.Conflict, "import_interrupted",
 		"the import was interrupted by a restart of the server; in valid_rows mode the rows counted were stored, in all_or_nothing mode nothing was; import the file again",
@@ -176,7 +195,13 @@ func (s *Store) InterruptedJobs(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	r, err := s.db.ExecContext(ctx, `UPDATE import_jobs SET state = 'failed', problem = ?, finished_at = ? WHERE state = 'running'`, string(b), db.Millis(s.clock.Now()))
+	now := s.clock.Now()
+	var before int64 = math.MaxInt64 // every running job
+	if s.db.Dialect() == db.Postgres {
+		before = db.Millis(now.Add(-jobStale))
+	}
+	r, err := s.db.ExecContext(ctx, `UPDATE import_jobs SET state = 'failed', problem = ?, finished_at = ? WHERE state = 'running' AND heartbeat_at < ?`,
+		string(b), db.Millis(now), before)
 	if err != nil {
 		return 0, err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tongxin/tongxin/internal/auth"
+	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/registry"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -551,6 +552,35 @@ func TestRegistryImportJobs(t *testing.T) {
 		gw.mustDo("GET", "/api/v1/registry/imports/stale", nil, 200, &stale)
 		if stale.State != registry.JobFailed || stale.Problem == nil || stale.Problem.Code != "import_interrupted" || stale.Problem.DetailZH == "" {
 			t.Fatalf("stale job %+v", stale)
+		}
+		// An import whose heartbeat is fresh: on PostgreSQL another replica
+		// runs it — it stays running, and its progress is the heartbeat's;
+		// on SQLite one process owns the database, so at a start it was
+		// interrupted all the same.
+		now := db.Millis(e.clock.Now())
+		if _, err := e.db.ExecContext(ctx, `INSERT INTO import_jobs (token, user_id, file_name, mode, state, bytes_total, rows_read, bytes_read, created_at, heartbeat_at)
+			VALUES ('elsewhere', ?, 'big.csv', 'valid_rows', 'running', 1000, 300, 250, ?, ?)`, e.users["gw11"], now-60_000, now-20_000); err != nil {
+			t.Fatal(err)
+		}
+		n, err := e.srv.Registry.InterruptedJobs(ctx)
+		var other registry.ImportJob
+		gw.mustDo("GET", "/api/v1/registry/imports/elsewhere", nil, 200, &other)
+		if e.db.Dialect() == db.Postgres {
+			if err != nil || n != 0 || other.State != registry.JobRunning || other.Rows != 300 || other.BytesRead != 250 || other.Percent == nil || *other.Percent != 25 {
+				t.Fatalf("an import of another replica: %d %v %+v", n, err, other)
+			}
+			// Its beats stop: two minutes on, it was interrupted.
+			e.clock.Advance(2 * time.Minute)
+			if n, err := e.srv.Registry.InterruptedJobs(ctx); err != nil || n != 1 {
+				t.Fatalf("interrupted after the beats stopped: %d %v", n, err)
+			}
+			gw = e.login("gw11")
+			gw.mustDo("GET", "/api/v1/registry/imports/elsewhere", nil, 200, &other)
+		} else if err != nil || n != 1 {
+			t.Fatalf("interrupted on SQLite: %d %v", n, err)
+		}
+		if other.State != registry.JobFailed || other.Problem == nil || other.Problem.Code != "import_interrupted" {
+			t.Fatalf("interrupted import %+v", other)
 		}
 		// Reports expire after a day; the job stays.
 		e.clock.Advance(25 * time.Hour)

@@ -136,6 +136,11 @@ func (s *Server) Start(ctx context.Context) error {
 	} else if n > 0 {
 		s.deps.Logger.WarnContext(ctx, "registry imports interrupted by the last stop", "jobs", n)
 	}
+	if s.deps.DB.Dialect() == db.Postgres {
+		// Replicas share the database: an import whose replica stopped is
+		// told by its heartbeat, not by a start.
+		go s.watchImports(ctx, time.Minute)
+	}
 	go s.Areas.Locator().Watch(ctx, 30*time.Second)
 	go s.sweepFiles(ctx)
 	every := s.deps.Config.ScanEvery
@@ -144,6 +149,24 @@ func (s *Server) Start(ctx context.Context) error {
 		go s.Cases.Watch(access.System(ctx), every, s.Webhook, func(msg string, args ...any) { log.InfoContext(ctx, msg, args...) })
 	}
 	return nil
+}
+
+// watchImports fails, every period, the imports whose heartbeat stopped.
+func (s *Server) watchImports(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.Registry.InterruptedJobs(ctx); err != nil {
+				s.deps.Logger.ErrorContext(ctx, "interrupted imports", "err", err)
+			} else if n > 0 {
+				s.deps.Logger.WarnContext(ctx, "registry imports interrupted: their server stopped", "jobs", n)
+			}
+		}
+	}
 }
 
 // sweepFiles removes, hourly, attachment files that no row refers to (left by
