@@ -153,6 +153,29 @@ func (s *Server) Start(ctx context.Context) error {
 
 // watchImports fails, every period, the imports whose heartbeat stopped.
 func (s *Server) watchImports(ctx context.Context, period time.Duration) {
+	every(ctx, period, func() {
+		if n, err := s.Registry.InterruptedJobs(ctx); err != nil && ctx.Err() == nil {
+			s.deps.Logger.ErrorContext(ctx, "interrupted imports", "err", err)
+		} else if n > 0 {
+			s.deps.Logger.WarnContext(ctx, "registry imports interrupted: their server stopped", "jobs", n)
+		}
+	})
+}
+
+// sweepFiles removes, hourly, attachment files that no row refers to (left by
+// uploads whose transaction rolled back) once they are an hour old.
+func (s *Server) sweepFiles(ctx context.Context) {
+	every(ctx, time.Hour, func() {
+		if n, err := s.Files.Sweep(ctx, time.Hour); err != nil && ctx.Err() == nil {
+			s.deps.Logger.WarnContext(ctx, "sweeping attachment files", "err", err)
+		} else if n > 0 {
+			s.deps.Logger.InfoContext(ctx, "swept unreferenced attachment files", "count", n)
+		}
+	})
+}
+
+// every runs fn each period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -160,30 +183,7 @@ func (s *Server) watchImports(ctx context.Context, period time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.Registry.InterruptedJobs(ctx); err != nil {
-				s.deps.Logger.ErrorContext(ctx, "interrupted imports", "err", err)
-			} else if n > 0 {
-				s.deps.Logger.WarnContext(ctx, "registry imports interrupted: their server stopped", "jobs", n)
-			}
-		}
-	}
-}
-
-// sweepFiles removes, hourly, attachment files that no row refers to (left by
-// uploads whose transaction rolled back) once they are an hour old.
-func (s *Server) sweepFiles(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := s.Files.Sweep(ctx, time.Hour); err != nil && ctx.Err() == nil {
-				s.deps.Logger.WarnContext(ctx, "sweeping attachment files", "err", err)
-			} else if n > 0 {
-				s.deps.Logger.InfoContext(ctx, "swept unreferenced attachment files", "count", n)
-			}
+			fn()
 		}
 	}
 }
