@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
 	"github.com/tongxin/tongxin/internal/platform/audit"
@@ -324,7 +323,7 @@ func (s *Store) fullNumbers(ctx context.Context, p *access.Principal, items []Pe
 // before it still answers as a problem.
 type lazyWriter struct {
 	w           http.ResponseWriter
-	name, ascii string // the download's file name, in Chinese and in ASCII
+	name, ascii string // the download's file name without extension, in Chinese and in ASCII
 	started     bool
 }
 
@@ -333,7 +332,7 @@ func (l *lazyWriter) Write(b []byte) (int, error) {
 		l.started = true
 		h := l.w.Header()
 		h.Set("Content-Type", XLSXType)
-		h.Set("Content-Disposition", attachment(l.name+"导出-"+time.Now().Format("20060102")+".xlsx", l.ascii+".xlsx"))
+		h.Set("Content-Disposition", attachment(l.name+".xlsx", l.ascii+".xlsx"))
 		h.Set("Cache-Control", "no-store")
 	}
 	return l.w.Write(b)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/tongxin/tongxin/internal/platform/clock"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
 )
@@ -636,7 +637,7 @@ func (h *HTTP) ExportPersons(w http.ResponseWriter, r *http.Request) error {
 	if err := q.v.Err(); err != nil {
 		return err
 	}
-	_, err = h.Store.ExportPersons(r.Context(), f, reveal != nil && *reveal, &lazyWriter{w: w, name: "人员", ascii: "persons"})
+	_, err = h.Store.ExportPersons(r.Context(), f, reveal != nil && *reveal, h.download(w, "人员", "persons"))
 	return err
 }
 
@@ -646,7 +647,7 @@ func (h *HTTP) ExportBuildings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.Store.ExportBuildings(r.Context(), f, &lazyWriter{w: w, name: "楼栋", ascii: "buildings"})
+	_, err = h.Store.ExportBuildings(r.Context(), f, h.download(w, "楼栋", "buildings"))
 	return err
 }
 
@@ -656,7 +657,7 @@ func (h *HTTP) ExportHouses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.Store.ExportHouses(r.Context(), f, &lazyWriter{w: w, name: "房屋", ascii: "houses"})
+	_, err = h.Store.ExportHouses(r.Context(), f, h.download(w, "房屋", "houses"))
 	return err
 }
 
@@ -666,6 +667,12 @@ func (h *HTTP) ExportHouseholds(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.Store.ExportHouseholds(r.Context(), f, &lazyWriter{w: w, name: "户", ascii: "households"})
+	_, err = h.Store.ExportHouseholds(r.Context(), f, h.download(w, "户", "households"))
 	return err
+}
+
+// download is the response of an export named name (ascii: the plain
+// fallback), dated by the store's clock in China's time zone.
+func (h *HTTP) download(w http.ResponseWriter, name, ascii string) *lazyWriter {
+	return &lazyWriter{w: w, name: name + "导出-" + h.Store.clock.Now().In(clock.Shanghai).Format("20060102"), ascii: ascii}
 }

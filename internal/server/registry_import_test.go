@@ -376,6 +376,9 @@ func TestRegistryExport(t *testing.T) {
 			}
 			return n
 		}
+		// 17:00 UTC: already the next day in China.
+		e.clock.Advance(16 * time.Hour)
+		gw = e.login("gw11")
 		r := gw.do("GET", "/api/v1/registry/persons/export.xlsx?residence_type=registered", nil)
 		if r.status != 200 || r.header.Get("Content-Type") != registry.XLSXType {
 			t.Fatalf("export: %d %s", r.status, r.body)
@@ -383,6 +386,10 @@ func TestRegistryExport(t *testing.T) {
 		rows := xlsxRows(t, r.body)
 		if len(rows) != 2 || rows[1][1] != "张三" || rows[1][5] != id[:6]+"********"+id[14:] || rows[1][6] != "138****5678" {
 			t.Fatalf("masked export %v", rows)
+		}
+		// The file is named by the day in China.
+		if cd := r.header.Get("Content-Disposition"); !strings.Contains(cd, url.PathEscape("人员导出-20261201.xlsx")) || !strings.Contains(cd, `filename=persons.xlsx`) {
+			t.Fatalf("export named %q", cd)
 		}
 		if exports() != 1 {
 			t.Fatal("export not audited")
