@@ -37,29 +37,7 @@ func BenchmarkSearchName(b *testing.B) {
 		full, inits := namePinyin(name)
 		names = append(names, nm{name, full, inits})
 	}
-	// Areas: 10 communities × 3 grids × 10 microgrids.
-	const sub = "370211001"
-	var micro, grids []string
-	for c := 1; c <= 10; c++ {
-		comm := fmt.Sprintf("%s%03d", sub, c)
-		if c > 1 {
-			mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'community', ?, 0, 0)`, comm, sub, comm)
-		}
-		for g := 1; g <= 3; g++ {
-			grid := fmt.Sprintf("%s%03d", comm, g)
-			grids = append(grids, grid)
-			if c > 1 || g > 1 {
-				mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'grid', ?, 0, 0)`, grid, comm, grid)
-			}
-			for m := 1; m <= 10; m++ {
-				mg := fmt.Sprintf("%s%03d", grid, m)
-				micro = append(micro, mg)
-				if c > 1 || g > 1 || m > 1 {
-					mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'microgrid', ?, 0, 0)`, mg, grid, mg)
-				}
-			}
-		}
-	}
+	micro, grids := benchAreas(b, s, ctx)
 	t0 := time.Now()
 	const per = 500
 	tuple := "(?, ?, ?, ?, 'resident_id', 'enc', 'masked', 'registered', 0, 0), "
@@ -97,7 +75,7 @@ func BenchmarkSearchName(b *testing.B) {
 	b.Logf("loaded %d persons in %v", n, time.Since(t0).Round(time.Millisecond))
 	queries := func(i int) (string, string) {
 		x := names[(i*7919)%len(names)]
-		scope := sub
+		scope := benchSubdistrict
 		if i%2 == 1 {
 			scope = grids[i%len(grids)]
 		}
@@ -146,28 +124,7 @@ func BenchmarkSearchAddress(b *testing.B) {
 		fmt.Sscan(v, &n)
 	}
 	s, ctx, _ := benchStore(b)
-	const sub = "370211001"
-	var micro, grids []string
-	for c := 1; c <= 10; c++ {
-		comm := fmt.Sprintf("%s%03d", sub, c)
-		if c > 1 {
-			mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'community', ?, 0, 0)`, comm, sub, comm)
-		}
-		for g := 1; g <= 3; g++ {
-			grid := fmt.Sprintf("%s%03d", comm, g)
-			grids = append(grids, grid)
-			if c > 1 || g > 1 {
-				mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'grid', ?, 0, 0)`, grid, comm, grid)
-			}
-			for m := 1; m <= 10; m++ {
-				mg := fmt.Sprintf("%s%03d", grid, m)
-				micro = append(micro, mg)
-				if c > 1 || g > 1 || m > 1 {
-					mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'microgrid', ?, 0, 0)`, mg, grid, mg)
-				}
-			}
-		}
-	}
+	micro, grids := benchAreas(b, s, ctx)
 	streets := []string{"幸福路", "海军路", "长江中路", "武夷山路", "黄河东路", "珠江路", "井冈山路", "香江路", "紫金山路", "太行山路"}
 	t0 := time.Now()
 	w := s.db.Writer()
@@ -215,7 +172,7 @@ func BenchmarkSearchAddress(b *testing.B) {
 	}
 	b.Logf("loaded %d houses in %v", n, time.Since(t0).Round(time.Millisecond))
 	queries := func(i int) (string, string) {
-		scope := sub
+		scope := benchSubdistrict
 		if i%2 == 1 {
 			scope = grids[(i*7)%len(grids)]
 		}
@@ -239,7 +196,7 @@ func BenchmarkSearchAddress(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if i%3 == 0 && scope == sub && len(got) == 0 {
+			if i%3 == 0 && scope == benchSubdistrict && len(got) == 0 {
 				b.Fatalf("nobody at %s", q)
 			}
 			lat = append(lat, time.Since(t))
@@ -261,4 +218,34 @@ func BenchmarkSearchAddress(b *testing.B) {
 func jsonStrings(ss []string) string {
 	b, _ := json.Marshal(ss)
 	return string(b)
+}
+
+// benchSubdistrict is the subdistrict benchStore makes.
+const benchSubdistrict = "370211001"
+
+// benchAreas adds, under benchSubdistrict, 10 communities ×
+// 3 grids × 10 microgrids (reusing its first of each) and returns the
+// microgrid and grid codes.
+func benchAreas(b *testing.B, s *Store, ctx context.Context) (micro, grids []string) {
+	for c := 1; c <= 10; c++ {
+		comm := fmt.Sprintf("%s%03d", benchSubdistrict, c)
+		if c > 1 {
+			mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'community', ?, 0, 0)`, comm, benchSubdistrict, comm)
+		}
+		for g := 1; g <= 3; g++ {
+			grid := fmt.Sprintf("%s%03d", comm, g)
+			grids = append(grids, grid)
+			if c > 1 || g > 1 {
+				mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'grid', ?, 0, 0)`, grid, comm, grid)
+			}
+			for m := 1; m <= 10; m++ {
+				mg := fmt.Sprintf("%s%03d", grid, m)
+				micro = append(micro, mg)
+				if c > 1 || g > 1 || m > 1 {
+					mustExec(b, s, ctx, `INSERT INTO areas (code, parent_code, level, name, valid_from, updated_at) VALUES (?, ?, 'microgrid', ?, 0, 0)`, mg, grid, mg)
+				}
+			}
+		}
+	}
+	return micro, grids
 }
