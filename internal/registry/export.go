@@ -121,16 +121,16 @@ func (s *Store) ExportPersons(ctx context.Context, f PersonFilter, reveal bool, 
 	if reveal && !p.Can(access.RegistryPII) {
 		return 0, errs.E(errs.Forbidden, "forbidden", "you may not export full ID and phone numbers", "您无权导出完整的证件号码和电话")
 	}
-	f.Limit, f.BeforeID = 200, 0
+	f.Limit = 200
 	revealed := 0
 	each := func(emit func([]any) error) error {
-		for {
-			items, next, err := s.ListPersons(ctx, f)
-			if err != nil {
-				return err
-			}
+		return everyPage(func(before int64) ([]Person, int64, error) {
+			f.BeforeID = before
+			return s.ListPersons(ctx, f)
+		}, func(items []Person) error {
 			full := map[int64][2]string{}
 			if reveal && len(items) > 0 {
+				var err error
 				if full, err = s.fullNumbers(ctx, p, items); err != nil {
 					return err
 				}
@@ -151,11 +151,8 @@ func (s *Store) ExportPersons(ctx context.Context, f PersonFilter, reveal bool, 
 					return err
 				}
 			}
-			if next == 0 {
-				return nil
-			}
-			f.BeforeID = next
-		}
+			return nil
+		})
 	}
 	filters := given(map[string]any{"area": f.Area, "name": f.Name, "address": f.Address, "tag": f.Tag, "residence_type": f.ResidenceType, "status": f.Status,
 		"household_id": f.HouseholdID, "moved_in_within_days": f.MovedInWithinDays})
@@ -175,23 +172,19 @@ var buildingSheet = sheet{name: "楼栋", object: "buildings", widths: map[int]f
 // ExportBuildings writes the buildings matching f as an xlsx workbook,
 // streamed; audited.
 func (s *Store) ExportBuildings(ctx context.Context, f BuildingFilter, out io.Writer) (int, error) {
-	f.Limit, f.BeforeID = 200, 0
+	f.Limit = 200
 	return s.exportSheet(ctx, buildingSheet, f.Area, given(map[string]any{"area": f.Area, "q": f.Query}), nil, func(emit func([]any) error) error {
-		for {
-			items, next, err := s.ListBuildings(ctx, f)
-			if err != nil {
-				return err
-			}
+		return everyPage(func(before int64) ([]Building, int64, error) {
+			f.BeforeID = before
+			return s.ListBuildings(ctx, f)
+		}, func(items []Building) error {
 			for _, b := range items {
 				if err := emit([]any{b.ID, b.Name, b.Address, b.Floors, b.Units, floatOrBlank(b.Lng), floatOrBlank(b.Lat), b.HeadName, b.Houses, b.AreaCode}); err != nil {
 					return err
 				}
 			}
-			if next == 0 {
-				return nil
-			}
-			f.BeforeID = next
-		}
+			return nil
+		})
 	}, out)
 }
 
@@ -201,14 +194,13 @@ var houseSheet = sheet{name: "房屋", object: "houses", widths: map[int]float64
 // ExportHouses writes the houses matching f (the houses list's filters) as
 // an xlsx workbook, streamed; audited.
 func (s *Store) ExportHouses(ctx context.Context, f HouseFilter, out io.Writer) (int, error) {
-	f.Limit, f.BeforeID = 200, 0
+	f.Limit = 200
 	filters := given(map[string]any{"area": f.Area, "building_id": f.BuildingID, "usage": f.Usage, "occupied": f.Occupied, "address": f.Address})
 	return s.exportSheet(ctx, houseSheet, f.Area, filters, nil, func(emit func([]any) error) error {
-		for {
-			items, next, err := s.ListHouses(ctx, f)
-			if err != nil {
-				return err
-			}
+		return everyPage(func(before int64) ([]House, int64, error) {
+			f.BeforeID = before
+			return s.ListHouses(ctx, f)
+		}, func(items []House) error {
 			for _, h := range items {
 				floor := any("")
 				if h.Floor != nil {
@@ -219,11 +211,8 @@ func (s *Store) ExportHouses(ctx context.Context, f HouseFilter, out io.Writer) 
 					return err
 				}
 			}
-			if next == 0 {
-				return nil
-			}
-			f.BeforeID = next
-		}
+			return nil
+		})
 	}, out)
 }
 
@@ -233,14 +222,13 @@ var householdSheet = sheet{name: "户", object: "households", widths: map[int]fl
 // ExportHouseholds writes the households matching f as an xlsx workbook,
 // streamed; audited.
 func (s *Store) ExportHouseholds(ctx context.Context, f HouseholdFilter, out io.Writer) (int, error) {
-	f.Limit, f.BeforeID = 200, 0
+	f.Limit = 200
 	filters := given(map[string]any{"area": f.Area, "house_id": f.HouseID, "include_closed": f.IncludeGone})
 	return s.exportSheet(ctx, householdSheet, f.Area, filters, nil, func(emit func([]any) error) error {
-		for {
-			items, next, err := s.ListHouseholds(ctx, f)
-			if err != nil {
-				return err
-			}
+		return everyPage(func(before int64) ([]Household, int64, error) {
+			f.BeforeID = before
+			return s.ListHouseholds(ctx, f)
+		}, func(items []Household) error {
 			for _, h := range items {
 				closed := ""
 				if h.ClosedAt != nil {
@@ -250,11 +238,8 @@ func (s *Store) ExportHouseholds(ctx context.Context, f HouseholdFilter, out io.
 					return err
 				}
 			}
-			if next == 0 {
-				return nil
-			}
-			f.BeforeID = next
-		}
+			return nil
+		})
 	}, out)
 }
 
@@ -336,4 +321,23 @@ func (l *lazyWriter) Write(b []byte) (int, error) {
 		h.Set("Cache-Control", "no-store")
 	}
 	return l.w.Write(b)
+}
+
+// everyPage hands each page of a keyset-paged list to page, from the
+// newest, until the list has no next page.
+func everyPage[T any](list func(before int64) ([]T, int64, error), page func([]T) error) error {
+	var before int64
+	for {
+		items, next, err := list(before)
+		if err != nil {
+			return err
+		}
+		if err := page(items); err != nil {
+			return err
+		}
+		if next == 0 {
+			return nil
+		}
+		before = next
+	}
 }

@@ -289,6 +289,27 @@ func TestImportCSVStore(t *testing.T) {
 	if after := pragmas(); after != connection {
 		t.Fatalf("after a bulk load %s, before %s", after, connection)
 	}
+	// The export pages through the list (200 a page): every person, once.
+	var buf bytes.Buffer
+	n, err := s.ExportPersons(ctx, PersonFilter{Area: mg}, false, &buf)
+	if err != nil || n != 300 {
+		t.Fatalf("exported %d persons: %v", n, err)
+	}
+	wb, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheetRows, err := wb.GetRows(wb.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, r := range sheetRows[1:] {
+		ids[r[0]] = true
+	}
+	if len(sheetRows) != 301 || len(ids) != 300 {
+		t.Fatalf("export: %d rows, %d persons", len(sheetRows), len(ids))
+	}
 	// Again: everyone is on record, nobody is duplicated — row by row, and
 	// as a bulk load, whose filter of the ID numbers on record sends each of
 	// them to a look-up.
