@@ -5,11 +5,10 @@
 // edits the person and sets a tag, and reads the person's history in words.
 // The admin, who holds registry:configure, finds the tag list in the menu.
 //   TONGXIN_E2E_URL=http://127.0.0.1:18391 node --test e2e/registry-edit.test.mjs
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 import path from 'node:path'
-import { BASE, OUT, launchChromium, consoleLogin, withCheckDigit } from './support/env.mjs'
+import { BASE, OUT, useBrowser, consoleLogin, withCheckDigit } from './support/env.mjs'
 
 const WAIT = 30_000
 const STAMP = Date.now()
@@ -58,19 +57,7 @@ function fieldError(dialog, label) {
 describe('registry editing', () => {
   const NAME = ['郝雨萱', '孔令轩', '罗思琪', '葛文博', '付佳宁'][STAMP % 5]
 
-  before(async () => {
-    if (!BASE) return
-    fs.mkdirSync(OUT, { recursive: true })
-    browser = await launchChromium()
-  })
-
-  after(async () => {
-    await browser?.close()
-  })
-
-  test('TONGXIN_E2E_URL is set', () => {
-    assert.ok(BASE, 'TONGXIN_E2E_URL is not set: start `tongxin serve --demo` and set TONGXIN_E2E_URL')
-  })
+  useBrowser((b) => (browser = b))
 
   test('the secretary registers a building in a microgrid of 海军路社区', async () => {
     assert.ok(browser, 'no browser')

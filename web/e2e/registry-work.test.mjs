@@ -9,11 +9,10 @@
 // and the campaign's coverage on the map, and drills down from the community
 // into a grid (breadcrumb, figures, ?area= link) and back.
 //   TONGXIN_E2E_URL=http://127.0.0.1:18130 node --test e2e/registry-work.test.mjs
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 import path from 'node:path'
-import { BASE, OUT, launchChromium, apiAs, consoleLogin, withCheckDigit } from './support/env.mjs'
+import { BASE, OUT, useBrowser, apiAs, consoleLogin, withCheckDigit } from './support/env.mjs'
 
 const PASSWORD = 'tongxin-demo-2026'
 const WAIT = 30_000
@@ -112,19 +111,7 @@ describe('registry field work', () => {
   let visitPerson // { id, name, phone }
   let visitHouse // { id, area_code, household_id }
 
-  before(async () => {
-    if (!BASE) return
-    fs.mkdirSync(OUT, { recursive: true })
-    browser = await launchChromium()
-  })
-
-  after(async () => {
-    await browser?.close()
-  })
-
-  test('TONGXIN_E2E_URL is set', () => {
-    assert.ok(BASE, 'TONGXIN_E2E_URL is not set: start `tongxin serve --demo` and set TONGXIN_E2E_URL')
-  })
+  useBrowser((b) => (browser = b))
 
   test('the secretary imports a ledger: all-or-nothing is rejected, valid rows go in', async () => {
     assert.ok(browser, 'no browser')

@@ -4,11 +4,10 @@
 // opens a person's history; the grid worker adds a new citizen in the phone
 // app, and the secretary then sees that person and the app-channel history.
 //   TONGXIN_E2E_URL=http://127.0.0.1:18120 node --test e2e/registry.test.mjs
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 import path from 'node:path'
-import { BASE, OUT, launchChromium, apiAs, consoleLogin, withCheckDigit } from './support/env.mjs'
+import { BASE, OUT, useBrowser, apiAs, consoleLogin, withCheckDigit } from './support/env.mjs'
 
 const PASSWORD = 'tongxin-demo-2026'
 const WAIT = 30_000
@@ -36,19 +35,7 @@ describe('registry', () => {
   const NEW_NAME = ['韩雨桐', '邵子涵', '贺思远', '龚晓雯', '程嘉怡'][STAMP % 5]
   let newHousehold // the household the grid worker adds to
 
-  before(async () => {
-    if (!BASE) return
-    fs.mkdirSync(OUT, { recursive: true })
-    browser = await launchChromium()
-  })
-
-  after(async () => {
-    await browser?.close()
-  })
-
-  test('TONGXIN_E2E_URL is set', () => {
-    assert.ok(BASE, 'TONGXIN_E2E_URL is not set: start `tongxin serve --demo` and set TONGXIN_E2E_URL')
-  })
+  useBrowser((b) => (browser = b))
 
   test('the secretary browses building → house → household file and reveals a member', async () => {
     assert.ok(browser, 'no browser')

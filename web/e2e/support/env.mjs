@@ -1,7 +1,10 @@
 // What every browser test shares: where the server is, where screenshots go,
 // and how to start Debian's Chromium (never a downloaded browser) with the
 // flags this closed network needs.
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
 import path from 'node:path'
+import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 
@@ -55,4 +58,25 @@ export function withCheckDigit(first17) {
   let s = 0
   for (let i = 0; i < 17; i++) s += Number(first17[i]) * w[i]
   return first17 + '10X98765432'[s % 11]
+}
+
+/**
+ * What a describe block of browser tests shares: Chromium launched before its tests
+ * (handed to launched) and closed after them, and a first test that fails when
+ * TONGXIN_E2E_URL is not set.
+ */
+export function useBrowser(launched) {
+  let browser
+  before(async () => {
+    if (!BASE) return
+    fs.mkdirSync(OUT, { recursive: true })
+    browser = await launchChromium()
+    launched(browser)
+  })
+  after(async () => {
+    await browser?.close()
+  })
+  test('TONGXIN_E2E_URL is set', () => {
+    assert.ok(BASE, 'TONGXIN_E2E_URL is not set: start `tongxin serve --demo` and set TONGXIN_E2E_URL')
+  })
 }
