@@ -148,3 +148,11 @@ func (p *Principal) Authenticated() bool { return p.system || p.UserID != 0 }
 
 // IsSystem reports whether this is the system principal.
 func (p *Principal) IsSystem() bool { return p.system }
+
+// SecondFactorRoles are the staff roles above grid worker: a deployment that
+// requires a second factor (等保 level 3) requires it of every user holding
+// one of them.
+var SecondFactorRoles = map[string]bool{
+	"system_admin": true, "subdistrict_admin": true, "dispatcher": true, "community_secretary": true,
+	"department_handler": true, "enterprise_cadre": true, "volunteer_manager": true, "leader": true,
+}

@@ -35,18 +35,13 @@ func (s *Store) CreateAPIKey(ctx context.Context, userID int64, name string) (AP
 		return APIKey{}, "", errs.Field("name", "required", "name is required", "名称为必填项")
 	}
 	p := access.From(ctx)
-	if p.UserID != userID && !p.IsSystem() {
-		u, err := s.GetUser(ctx, userID)
+	area := homeArea(p.Bindings)
+	if p.UserID != userID {
+		u, err := s.manageable(ctx, userID)
 		if err != nil {
 			return APIKey{}, "", err
 		}
-		allowed := false
-		for _, b := range u.Roles {
-			allowed = allowed || p.CanAt(access.UsersWrite, b.AreaCode)
-		}
-		if !allowed {
-			return APIKey{}, "", errs.E(errs.Forbidden, "forbidden", "you may not issue keys for this user", "您无权为该用户签发密钥")
-		}
+		area = homeArea(u.Roles)
 	}
 	key := apiKeyPrefix + randomToken(30)
 	now := s.clock.Now()
@@ -60,7 +55,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, userID int64, name string) (AP
 			name, k.Prefix, tokenHash(key), userID, db.Millis(now)).Scan(&k.ID); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, audit.Entry{At: now, Actor: p.Username, Action: "apikey.create", Object: "apikey:" + strconv.FormatInt(k.ID, 10),
+		return audit.Append(ctx, tx, audit.Entry{At: now, Actor: p.Username, Action: "apikey.create", Object: "apikey:" + strconv.FormatInt(k.ID, 10), AreaCode: area,
 			Detail: map[string]any{"name": name, "user": username}})
 	})
 	return k, key, err
@@ -75,18 +70,21 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
 		if err := tx.QueryRowContext(ctx, `SELECT user_id FROM api_keys WHERE id = ?`, id).Scan(&userID); err != nil {
 			return errs.NotFoundf("API key", "密钥")
 		}
-		if userID != p.UserID && !p.IsSystem() {
-			if _, err := s.GetUser(ctx, userID); err != nil {
+		area := homeArea(p.Bindings)
+		if userID != p.UserID {
+			u, err := s.manageable(ctx, userID)
+			if errs.Is(err, errs.NotFound) {
 				return errs.NotFoundf("API key", "密钥")
 			}
-			if !p.Can(access.UsersWrite) {
-				return errs.E(errs.Forbidden, "forbidden", "you may not revoke this key", "您无权吊销该密钥")
+			if err != nil {
+				return err
 			}
+			area = homeArea(u.Roles)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, db.Millis(now), id); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, audit.Entry{At: now, Actor: p.Username, Action: "apikey.revoke", Object: "apikey:" + strconv.FormatInt(id, 10)})
+		return audit.Append(ctx, tx, audit.Entry{At: now, Actor: p.Username, Action: "apikey.revoke", Object: "apikey:" + strconv.FormatInt(id, 10), AreaCode: area})
 	})
 }
 
@@ -108,8 +106,9 @@ func (s *Store) APIKeyPrincipal(ctx context.Context, key string) (*access.Princi
 
 // APIKeys lists the keys of a user.
 func (s *Store) APIKeys(ctx context.Context, userID int64) ([]APIKey, error) {
+	// Another user's keys are for those who may manage that account.
 	if p := access.From(ctx); p.UserID != userID {
-		if _, err := s.GetUser(ctx, userID); err != nil {
+		if _, err := s.manageable(ctx, userID); err != nil {
 			return nil, err
 		}
 	}

@@ -1,10 +1,13 @@
 package auth
 
 import (
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
 	"github.com/tongxin/tongxin/internal/platform/errs"
@@ -52,23 +55,55 @@ func (h *HTTP) Authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		p, csrf, err := h.Store.SessionPrincipal(ctx, c.Value)
+		p, st, err := h.Store.SessionPrincipal(ctx, c.Value)
 		if err != nil {
 			if errs.KindOf(err) == errs.Unauthorized {
-				// A stale cookie is the same as none; public routes still work.
-				next.ServeHTTP(w, r)
+				// A stale cookie is the same as none: public routes still
+				// work, and routes that need a user say the session ended.
+				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, staleKey{}, err)))
 				return
 			}
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		if unsafeMethod(r.Method) && !CSRFMatches(csrf, r.Header.Get(CSRFHeader)) {
+		if unsafeMethod(r.Method) && !CSRFMatches(st.CSRF, r.Header.Get(CSRFHeader)) {
 			httpapi.WriteError(w, r, errs.E(errs.Forbidden, "csrf", "missing or wrong "+CSRFHeader+" header", "缺少或错误的 "+CSRFHeader+" 请求头"))
 			return
 		}
+		if st.Pending != "" && !allowedWhilePending(r) {
+			httpapi.WriteError(w, r, pendingError(st.Pending))
+			return
+		}
 		ctx = access.With(ctx, p)
-		next.ServeHTTP(w, r.WithContext(contextWithCSRF(ctx, csrf)))
+		ctx = context.WithValue(ctx, sessionKey{}, c.Value)
+		next.ServeHTTP(w, r.WithContext(contextWithCSRF(ctx, st.CSRF)))
 	})
+}
+
+type (
+	staleKey   struct{}
+	sessionKey struct{}
+)
+
+// allowedWhilePending are the requests a session may make before its user
+// has changed a forced password or enrolled a required second factor: who
+// am I, log out, change the password, enrol — and the console's own files.
+func allowedWhilePending(r *http.Request) bool {
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		return true
+	}
+	switch r.Method + " " + r.URL.Path {
+	case "GET /api/v1/auth/me", "POST /api/v1/auth/logout", "POST /api/v1/auth/password", "GET /api/v1/settings/ui", "GET /api/v1/version":
+		return true
+	}
+	return strings.HasPrefix(r.URL.Path, "/api/v1/auth/totp")
+}
+
+func pendingError(code string) error {
+	if code == codePasswordChange {
+		return errs.E(errs.Forbidden, code, "change your password first: it was set by an administrator or has expired", "请先修改密码：该密码由管理员设置或已过期")
+	}
+	return errs.E(errs.Forbidden, code, "enrol a second factor (an authenticator app) first: your roles require one", "您的角色要求双因素认证，请先绑定身份验证器")
 }
 
 func unsafeMethod(m string) bool {
@@ -89,6 +124,10 @@ func apiKeyOf(r *http.Request) string {
 func Require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !access.From(r.Context()).Authenticated() {
+			if stale, ok := r.Context().Value(staleKey{}).(error); ok {
+				httpapi.WriteError(w, r, stale)
+				return
+			}
 			httpapi.WriteError(w, r, errUnauthenticated)
 			return
 		}
@@ -134,6 +173,12 @@ type MeUser struct {
 	// (the record's area starts with one of them), so that a client shows
 	// an action only where the server will allow it.
 	PermissionAreas map[string][]string `json:"permission_areas"`
+	// MustChangePassword: the password was set by an admin or has expired;
+	// nothing but the change is allowed until it is made.
+	MustChangePassword bool       `json:"must_change_password"`
+	TOTPEnabled        bool       `json:"totp_enabled"`
+	TOTPRequired       bool       `json:"totp_required"` // by the policy, for the user's roles
+	PasswordExpiresAt  *time.Time `json:"password_expires_at"`
 }
 
 // RoleBinding is a role over an area, with the area's name.
@@ -145,8 +190,10 @@ type RoleBinding struct {
 
 // LoginRequest is the body of a login.
 type LoginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username     string `json:"username"`
+	Password     string `json:"password"`
+	TOTPCode     string `json:"totp_code,omitempty"`
+	RecoveryCode string `json:"recovery_code,omitempty"`
 }
 
 // Login opens a session and sets the cookie.
@@ -155,15 +202,20 @@ func (h *HTTP) Login(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, &req, 4096); err != nil {
 		return err
 	}
-	sess, err := h.Store.Login(r.Context(), req.Username, req.Password, ClientIP(r))
+	sess, err := h.Store.Login(r.Context(), LoginAttempt{Username: req.Username, Password: req.Password, TOTPCode: req.TOTPCode, RecoveryCode: req.RecoveryCode, IP: ClientIP(r)})
 	if err != nil {
-		if errs.KindOf(err) == errs.TooMany {
-			w.Header().Set("Retry-After", strconv.Itoa(int(FailureWindow.Seconds())))
+		var e *errs.Error
+		if errors.As(err, &e) && e.Kind == errs.TooMany {
+			if secs, ok := e.Extra["retry_after"].(int); ok {
+				w.Header().Set("Retry-After", strconv.Itoa(secs))
+			}
 		}
 		return err
 	}
+	// No Expires: the cookie ends with the browser, and the server alone
+	// decides when the session has timed out (idle or absolute).
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: sess.Token, Path: "/", HttpOnly: true, Secure: h.SecureCookie,
-		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt})
+		SameSite: http.SameSiteLaxMode})
 	p, err := h.Store.Principal(r.Context(), sess.UserID)
 	if err != nil {
 		return err
@@ -234,9 +286,74 @@ func (h *HTTP) GetUser(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, u)
 }
 
-// PasswordRequest sets a password.
+// PasswordRequest is an admin's reset of another user's password.
 type PasswordRequest struct {
 	Password string `json:"password"`
+}
+
+// ChangePassword changes the caller's own password (the current one given);
+// the caller's other sessions end.
+func (h *HTTP) ChangePassword(w http.ResponseWriter, r *http.Request) error {
+	var req PasswordChange
+	if err := httpapi.DecodeJSON(w, r, &req, 4096); err != nil {
+		return err
+	}
+	token, _ := r.Context().Value(sessionKey{}).(string)
+	if err := h.Store.ChangeOwnPassword(r.Context(), req, token); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// EnrolTOTP starts the enrolment of the caller's second factor.
+func (h *HTTP) EnrolTOTP(w http.ResponseWriter, r *http.Request) error {
+	en, err := h.Store.EnrolTOTP(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpapi.WriteJSON(w, http.StatusOK, en)
+}
+
+// ConfirmTOTP enables the enrolled second factor with a code from the app.
+func (h *HTTP) ConfirmTOTP(w http.ResponseWriter, r *http.Request) error {
+	var req TOTPCode
+	if err := httpapi.DecodeJSON(w, r, &req, 1024); err != nil {
+		return err
+	}
+	codes, err := h.Store.ConfirmTOTP(r.Context(), req.Code)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return httpapi.WriteJSON(w, http.StatusOK, codes)
+}
+
+// DisableTOTP turns the caller's second factor off (password again).
+func (h *HTTP) DisableTOTP(w http.ResponseWriter, r *http.Request) error {
+	var req CurrentPassword
+	if err := httpapi.DecodeJSON(w, r, &req, 4096); err != nil {
+		return err
+	}
+	if err := h.Store.DisableTOTP(r.Context(), req.CurrentPassword); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ResetTOTP removes a user's second factor (an admin, for a lost phone).
+func (h *HTTP) ResetTOTP(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpapi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.Store.ResetTOTP(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // SetPassword changes a password.
@@ -249,7 +366,7 @@ func (h *HTTP) SetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, &req, 4096); err != nil {
 		return err
 	}
-	if err := h.Store.SetPassword(r.Context(), id, req.Password); err != nil {
+	if err := h.Store.SetPassword(r.Context(), id, req.Password, true); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

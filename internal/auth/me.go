@@ -15,7 +15,9 @@ func contextWithCSRF(ctx context.Context, token string) context.Context {
 // role bindings in one query.
 func (s *Store) me(ctx context.Context, p *access.Principal, csrf string) (Me, error) {
 	var displayName string
-	if err := s.db.QueryRowContext(ctx, `SELECT display_name FROM users WHERE id = ?`, p.UserID).Scan(&displayName); err != nil {
+	var acc account
+	if err := s.db.QueryRowContext(ctx, `SELECT display_name, must_change_password, totp_enabled, password_changed_at FROM users WHERE id = ?`, p.UserID).
+		Scan(&displayName, &acc.mustChange, &acc.totpEnabled, &acc.passwordChangedAt); err != nil {
 		return Me{}, errUnauthenticated
 	}
 	names := map[string]string{}
@@ -42,7 +44,8 @@ func (s *Store) me(ctx context.Context, p *access.Principal, csrf string) (Me, e
 		}
 	}
 	me := Me{CSRFToken: csrf, User: MeUser{ID: p.UserID, Username: p.Username, DisplayName: displayName, Roles: []RoleBinding{}, Permissions: p.Permissions(),
-		PermissionAreas: map[string][]string{}}}
+		PermissionAreas: map[string][]string{}, MustChangePassword: acc.mustChangePassword(s.Policy, s.clock.Now()), TOTPEnabled: acc.totpEnabled,
+		TOTPRequired: s.totpRequired(p.Bindings), PasswordExpiresAt: acc.passwordExpiresAt(s.Policy)}}
 	for _, perm := range me.User.Permissions {
 		me.User.PermissionAreas[perm] = append([]string{}, p.ScopeFor(access.Permission(perm)).Prefixes...)
 	}

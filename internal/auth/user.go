@@ -12,7 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 	"github.com/tongxin/tongxin/internal/access"
@@ -43,21 +43,16 @@ type NewUser struct {
 	Role        string `json:"role"`
 	AreaCode    string `json:"area_code"`
 	UnitID      *int64 `json:"unit_id"`
+	// Permanent keeps the password as given: accounts made by an admin
+	// otherwise must change theirs at first login. Only Go callers set it
+	// (the demo's logins, tests).
+	Permanent bool `json:"-"`
 }
 
 var (
 	usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,47}$`)
 	phoneRE    = regexp.MustCompile(`^(\+?86)?1[3-9][0-9]{9}$|^0[0-9]{2,3}-?[0-9]{7,8}$`)
 )
-
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 10
-
-func checkPassword(v *errs.Validation, field, pw string) {
-	v.Check(utf8.RuneCountInString(pw) >= MinPasswordLength, field, "min_length",
-		fmt.Sprintf("the password must have at least %d characters", MinPasswordLength), fmt.Sprintf("密码至少需要 %d 个字符", MinPasswordLength))
-	v.Check(len(pw) <= 256, field, "max_length", "the password is longer than 256 bytes", "密码超过 256 字节")
-}
 
 // Validate checks and normalises the new account.
 func (n *NewUser) Validate() error {
@@ -70,7 +65,7 @@ func (n *NewUser) Validate() error {
 	v.Required("display_name", n.DisplayName)
 	v.Check(n.Phone == "" || phoneRE.MatchString(n.Phone), "phone", "format", "phone must be a mainland mobile or landline number", "电话须为有效的手机号或固定电话")
 	if n.Password != "" {
-		checkPassword(&v, "password", n.Password)
+		checkPassword(&v, "password", n.Password, n.Username)
 	}
 	_, ok := access.RoleByCode(n.Role)
 	v.Check(ok, "role", "enum", "unknown role "+strconv.Quote(n.Role), "未知角色 "+strconv.Quote(n.Role))
@@ -83,6 +78,9 @@ type Store struct {
 	db    *db.DB
 	clock clock.Clock
 	keys  *pii.Keyring
+	// Policy is the deployment's account policy (second factor, session
+	// and password lifetimes); set it before serving.
+	Policy Policy
 }
 
 // NewStore returns the auth store.
@@ -110,7 +108,7 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, error) {
 		return User{}, err
 	}
 	p := access.From(ctx)
-	if err := s.mayGrant(p, n.AreaCode); err != nil {
+	if err := mayGrant(p, access.Binding{Role: n.Role, AreaCode: n.AreaCode}); err != nil {
 		return User{}, err
 	}
 	hash, err := hashPassword(n.Password)
@@ -130,8 +128,9 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, error) {
 		if err := areaExists(ctx, tx, n.AreaCode); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, display_name, phone_enc, phone_index, phone_masked, password_hash, unit_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, n.Username, n.DisplayName, enc, index, masked, hash, n.UnitID, db.Millis(now)).Scan(&id)
+		mustChange := n.Password != "" && !n.Permanent
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, display_name, phone_enc, phone_index, phone_masked, password_hash, unit_id, created_at, must_change_password, password_changed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, n.Username, n.DisplayName, enc, index, masked, hash, n.UnitID, db.Millis(now), mustChange, db.Millis(now)).Scan(&id)
 		if db.IsUniqueViolation(err) {
 			return errs.Field("username", "unique", "username "+n.Username+" is taken", "用户名 "+n.Username+" 已被使用")
 		}
@@ -159,21 +158,66 @@ func areaExists(ctx context.Context, q db.Querier, code string) error {
 	return err
 }
 
-func (s *Store) mayGrant(p *access.Principal, area string) error {
-	if !p.Scope.Contains(area) {
-		return errs.Field("area_code", "scope", "area "+area+" is outside your scope", "区域 "+area+" 不在您的管辖范围内")
+// mayGrant says whether the caller may bind the role over the area: the
+// area inside its users:write scope, and the caller holding there every
+// permission the role carries — nobody hands out more than they hold.
+func mayGrant(p *access.Principal, b access.Binding) error {
+	if !p.Scope.Contains(b.AreaCode) {
+		return errs.Field("area_code", "scope", "area "+b.AreaCode+" is outside your scope", "区域 "+b.AreaCode+" 不在您的管辖范围内")
 	}
-	if !p.CanAt(access.UsersWrite, area) {
+	if !p.CanAt(access.UsersWrite, b.AreaCode) {
 		return errs.E(errs.Forbidden, "forbidden", "you may not manage accounts here", "您无权在此管理账号")
+	}
+	if !holdsRole(p, b) {
+		return errs.E(errs.Forbidden, "role_above_yours", "you may not grant a role with permissions you do not hold there yourself",
+			"您不能授予超出自身权限的角色")
 	}
 	return nil
 }
 
+// holdsRole reports whether the caller holds, over the binding's area, every
+// permission of the binding's role.
+func holdsRole(p *access.Principal, b access.Binding) bool {
+	r, ok := access.RoleByCode(b.Role)
+	if !ok {
+		return false
+	}
+	for _, perm := range r.Perms {
+		if !p.CanAt(perm, b.AreaCode) {
+			return false
+		}
+	}
+	return true
+}
+
 // userVisible is the scope predicate on users: those holding a role inside
-// the caller's scope.
+// the part of the caller's scope where it may read accounts. Users are
+// never visible through other permissions' scope (a resident sees nobody).
 func userVisible(p *access.Principal) (string, []any) {
-	where, args := p.Scope.SQL("r.area_code")
+	where, args := p.ScopeFor(access.UsersRead).SQL("r.area_code")
 	return `EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND ` + where + `)`, args
+}
+
+// manageable returns the user if the caller may change the account: the user
+// is visible (else 404), and every role binding of the user is one the
+// caller could grant (else 403). So an admin never resets the password of,
+// or mints a key for, anyone whose rights reach beyond its own.
+func (s *Store) manageable(ctx context.Context, userID int64) (User, error) {
+	u, err := s.GetUser(ctx, userID)
+	if err != nil {
+		return User{}, err
+	}
+	p := access.From(ctx)
+	if p.IsSystem() {
+		return u, nil
+	}
+	for _, b := range u.Roles {
+		if !p.CanAt(access.UsersWrite, b.AreaCode) || !holdsRole(p, b) {
+			return User{}, errs.E(errs.Forbidden, "account_above_yours", "this account holds rights beyond yours; ask an administrator of its area",
+				"该账号的权限超出您的管理范围，请联系其所在区域的管理员")
+		}
+	}
+	return u, nil
 }
 
 // GetUser returns an account visible to the caller.
@@ -194,7 +238,7 @@ func (s *Store) GetUser(ctx context.Context, id int64) (User, error) {
 // whole scope), optionally of one role.
 func (s *Store) ListUsers(ctx context.Context, root, role string, limit int) ([]User, error) {
 	p := access.From(ctx)
-	scope := p.Scope
+	scope := p.ScopeFor(access.UsersRead)
 	if root != "" {
 		if !scope.Overlaps(root) {
 			return nil, errs.NotFoundf("area", "区域")
@@ -257,7 +301,7 @@ func (s *Store) queryUsers(ctx context.Context, tail string, args ...any) ([]Use
 	return out, rrows.Err()
 }
 
-// GrantRole binds a role over an area to a user.
+// GrantRole binds a role over an area to a user the caller may manage.
 func (s *Store) GrantRole(ctx context.Context, userID int64, b access.Binding) error {
 	var v errs.Validation
 	_, ok := access.RoleByCode(b.Role)
@@ -266,18 +310,18 @@ func (s *Store) GrantRole(ctx context.Context, userID int64, b access.Binding) e
 	if err := v.Err(); err != nil {
 		return err
 	}
+	u, err := s.manageable(ctx, userID)
+	if err != nil {
+		return err
+	}
 	p := access.From(ctx)
-	if err := s.mayGrant(p, b.AreaCode); err != nil {
+	if err := mayGrant(p, b); err != nil {
 		return err
 	}
 	now := s.clock.Now()
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := areaExists(ctx, tx, b.AreaCode); err != nil {
 			return err
-		}
-		var username string
-		if err := tx.QueryRowContext(ctx, `SELECT username FROM users WHERE id = ?`, userID).Scan(&username); err != nil {
-			return errs.NotFoundf("user", "用户")
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO user_roles (user_id, role, area_code) VALUES (?, ?, ?)`, userID, b.Role, b.AreaCode)
 		if db.IsUniqueViolation(err) {
@@ -286,32 +330,32 @@ func (s *Store) GrantRole(ctx context.Context, userID int64, b access.Binding) e
 		if err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, audit.Entry{At: now, Actor: p.Username, Action: "user.grant", Object: "user:" + username, AreaCode: b.AreaCode,
+		return audit.Append(ctx, tx, audit.Entry{At: now, Actor: p.Username, Action: "user.grant", Object: "user:" + u.Username, AreaCode: b.AreaCode,
 			Detail: map[string]any{"role": b.Role}})
 	})
 }
 
-// SetPassword changes a user's password. Users may change their own; admins
-// those of users in their scope. All sessions of the user end.
-func (s *Store) SetPassword(ctx context.Context, userID int64, password string) error {
+// SetPassword is an admin's reset of another user's password (or the
+// operator's, from the CLI): a temporary password is to be changed at the
+// next login; all sessions of the user end. Users change their own with
+// ChangeOwnPassword, which asks for the current one.
+func (s *Store) SetPassword(ctx context.Context, userID int64, password string, temporary bool) error {
+	p := access.From(ctx)
+	if p.UserID == userID && !p.IsSystem() {
+		return errs.Field("current_password", "required", "to change your own password, give the current one (POST /api/v1/auth/password)",
+			"修改本人密码须提供当前密码（POST /api/v1/auth/password）")
+	}
+	u, err := s.manageable(ctx, userID)
+	if err != nil {
+		return err
+	}
 	var v errs.Validation
-	checkPassword(&v, "password", password)
+	checkPassword(&v, "password", password, u.Username)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	p := access.From(ctx)
-	if p.UserID != userID {
-		u, err := s.GetUser(ctx, userID)
-		if err != nil {
-			return err
-		}
-		allowed := p.IsSystem()
-		for _, b := range u.Roles {
-			allowed = allowed || p.CanAt(access.UsersWrite, b.AreaCode)
-		}
-		if !allowed {
-			return errs.E(errs.Forbidden, "forbidden", "you may not change this user's password", "您无权修改该用户的密码")
-		}
+	if err := checkReuse(ctx, s.db, userID, "password", password); err != nil {
+		return err
 	}
 	hash, err := hashPassword(password)
 	if err != nil {
@@ -319,20 +363,10 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, password string) 
 	}
 	now := s.clock.Now()
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		var username string
-		if err := tx.QueryRowContext(ctx, `SELECT username FROM users WHERE id = ?`, userID).Scan(&username); err != nil {
-			return errs.NotFoundf("user", "用户")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID); err != nil {
+		if err := storePassword(ctx, tx, userID, hash, temporary, db.Millis(now), ""); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = ?`, username); err != nil {
-			return err
-		}
-		return audit.Append(ctx, tx, audit.Entry{At: now, Actor: p.Username, Action: "user.set_password", Object: "user:" + username})
+		return audit.Append(ctx, tx, audit.Entry{At: now, Actor: p.Username, Action: "user.set_password", Object: "user:" + u.Username, AreaCode: homeArea(u.Roles)})
 	})
 }
 
@@ -346,40 +380,72 @@ func (s *Store) UserIDByName(ctx context.Context, username string) (int64, error
 	return id, err
 }
 
+// account is the state of an account that decides what its sessions may do.
+type account struct {
+	mustChange        bool
+	totpEnabled       bool
+	passwordChangedAt int64
+}
+
+func (a account) passwordExpiresAt(pol Policy) *time.Time {
+	if pol.PasswordMaxAge <= 0 {
+		return nil
+	}
+	t := db.Time(a.passwordChangedAt).Add(pol.PasswordMaxAge)
+	return &t
+}
+
+func (a account) mustChangePassword(pol Policy, now time.Time) bool {
+	exp := a.passwordExpiresAt(pol)
+	return a.mustChange || (exp != nil && !now.Before(*exp))
+}
+
 // Principal loads the caller's bindings for an authenticated user id.
 func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.username, u.display_name, u.disabled, u.unit_id, r.role, r.area_code FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.id = ?`, userID)
+	p, _, err := s.principal(ctx, userID)
+	return p, err
+}
+
+func (s *Store) principal(ctx context.Context, userID int64) (*access.Principal, account, error) {
+	var (
+		username, display string
+		disabled          bool
+		unit              sql.NullInt64
+		acc               account
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT username, display_name, disabled, unit_id, must_change_password, totp_enabled, password_changed_at FROM users WHERE id = ?`, userID).
+		Scan(&username, &display, &disabled, &unit, &acc.mustChange, &acc.totpEnabled, &acc.passwordChangedAt)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled) {
+		return nil, account{}, errUnauthenticated
+	}
+	if err != nil {
+		return nil, account{}, err
+	}
+	bindings, err := s.bindings(ctx, userID)
+	if err != nil {
+		return nil, account{}, err
+	}
+	p := access.NewPrincipal(userID, username, bindings)
+	p.UnitID, p.DisplayName = unit.Int64, display
+	return p, acc, nil
+}
+
+// bindings are a user's roles.
+func (s *Store) bindings(ctx context.Context, userID int64) ([]access.Binding, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT role, area_code FROM user_roles WHERE user_id = ? ORDER BY area_code, role`, userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var (
-		username string
-		display  string
-		disabled bool
-		unit     sql.NullInt64
-		bindings []access.Binding
-		found    bool
-	)
+	var out []access.Binding
 	for rows.Next() {
-		var role, area sql.NullString
-		if err := rows.Scan(&username, &display, &disabled, &unit, &role, &area); err != nil {
+		var b access.Binding
+		if err := rows.Scan(&b.Role, &b.AreaCode); err != nil {
 			return nil, err
 		}
-		found = true
-		if role.Valid {
-			bindings = append(bindings, access.Binding{Role: role.String, AreaCode: area.String})
-		}
+		out = append(out, b)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if !found || disabled {
-		return nil, errUnauthenticated
-	}
-	p := access.NewPrincipal(userID, username, bindings)
-	p.UnitID, p.DisplayName = unit.Int64, display
-	return p, nil
+	return out, rows.Err()
 }
 
 var errUnauthenticated = errs.E(errs.Unauthorized, "unauthenticated", "log in first", "请先登录")

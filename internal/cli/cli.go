@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/pii"
@@ -126,6 +127,17 @@ func (f *flags) envInt(p *int64, name, envVar string, def int64, help string) {
 	if v := f.env.Getenv(envVar); v != "" {
 		if err := f.Set(name, v); err != nil {
 			f.envErr = fmt.Errorf("%s=%q: not a whole number", envVar, v)
+		}
+	}
+}
+
+// envDuration is a duration flag (e.g. 30m, 12h) whose default an
+// environment variable may set.
+func (f *flags) envDuration(p *time.Duration, name, envVar string, def time.Duration, help string) {
+	f.DurationVar(p, name, def, help+" (env "+envVar+")")
+	if v := f.env.Getenv(envVar); v != "" {
+		if err := f.Set(name, v); err != nil {
+			f.envErr = fmt.Errorf("%s=%q: not a duration such as 30m or 12h", envVar, v)
 		}
 	}
 }

@@ -79,7 +79,7 @@ func TestDemoAuditAndUsers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("demo: %v\n%s", err, out)
 		}
-		for _, want := range []string{"561 areas", "admin", "admin-demo-2026", "gridworker", "enterprise_user", "Open311 API key", "txk_"} {
+		for _, want := range []string{"561 areas", "admin", "district-demo-2026", "gridworker", "enterprise_user", "Open311 API key", "txk_"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("demo output lacks %q:\n%s", want, out)
 			}

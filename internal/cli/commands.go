@@ -103,6 +103,7 @@ func runUser(ctx context.Context, env Env, args []string) error {
 		d                                         dbFlags
 		username, name, phone, role, areaCode, pw string
 		keyName                                   string
+		permanent                                 bool
 	)
 	f.db(&d)
 	f.StringVar(&username, "username", "", "login name")
@@ -113,8 +114,10 @@ func runUser(ctx context.Context, env Env, args []string) error {
 		f.StringVar(&role, "role", "", "role: "+roleCodes())
 		f.StringVar(&areaCode, "area", "", "area code the role is bound to")
 		f.StringVar(&pw, "password", "", "password (default: read from standard input)")
+		f.BoolVar(&permanent, "permanent", false, "the user keeps this password (default: it must be changed at the first login)")
 	case "passwd":
 		f.StringVar(&pw, "password", "", "new password (default: read from standard input)")
+		f.BoolVar(&permanent, "permanent", false, "the user keeps this password (default: it must be changed at the next login)")
 	case "grant":
 		f.StringVar(&role, "role", "", "role: "+roleCodes())
 		f.StringVar(&areaCode, "area", "", "area code the role is bound to")
@@ -145,7 +148,7 @@ func runUser(ctx context.Context, env Env, args []string) error {
 	}
 	switch sub {
 	case "add":
-		u, err := store.CreateUser(ctx, auth.NewUser{Username: username, DisplayName: name, Phone: phone, Password: pw, Role: role, AreaCode: areaCode})
+		u, err := store.CreateUser(ctx, auth.NewUser{Username: username, DisplayName: name, Phone: phone, Password: pw, Role: role, AreaCode: areaCode, Permanent: permanent})
 		if err != nil {
 			return explain(err)
 		}
@@ -158,7 +161,7 @@ func runUser(ctx context.Context, env Env, args []string) error {
 	}
 	switch sub {
 	case "passwd":
-		if err := store.SetPassword(ctx, id, pw); err != nil {
+		if err := store.SetPassword(ctx, id, pw, !permanent); err != nil {
 			return explain(err)
 		}
 		fmt.Fprintf(env.Stdout, "password of %s changed; their sessions have ended\n", username)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
+	"github.com/tongxin/tongxin/internal/auth"
 	"github.com/tongxin/tongxin/internal/demo"
 	"github.com/tongxin/tongxin/internal/platform/clock"
 	"github.com/tongxin/tongxin/internal/registry"
@@ -23,9 +24,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		addr, tileURL, tileAttr, l string
 		hookURL, hookSecret        string
 		jurisdiction, open311Area  string
-		loadDemo, secure           bool
+		loadDemo, secure, totp     bool
 		seed, importMaxMB          int64
 		scanEvery                  time.Duration
+		idle, absolute, pwAge      time.Duration
 	)
 	f.envString(&addr, "addr", "TONGXIN_ADDR", ":8080", "listen address")
 	f.db(&d)
@@ -40,6 +42,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	f.DurationVar(&scanEvery, "scan-every", time.Minute, "how often to look for overdue cases and deliver webhooks")
 	f.envString(&jurisdiction, "jurisdiction", "TONGXIN_JURISDICTION", "370211", "area code of the district served (the Open311 jurisdiction_id)")
 	f.envString(&open311Area, "open311-area", "TONGXIN_OPEN311_AREA", "", "area where Open311 requests that give only an address are filed (default: the jurisdiction)")
+	f.envBool(&totp, "require-totp", "TONGXIN_REQUIRE_TOTP", false, "require a TOTP second factor of staff above grid worker (等保 level 3); they enrol at their next login")
+	f.envDuration(&idle, "session-idle", "TONGXIN_SESSION_IDLE", auth.SessionIdle, "a session ends after this long without a request")
+	f.envDuration(&absolute, "session-max", "TONGXIN_SESSION_MAX", auth.SessionAbsolute, "a session ends this long after its login, however active")
+	f.envDuration(&pwAge, "password-max-age", "TONGXIN_PASSWORD_MAX_AGE", 0, "passwords older than this must be changed at the next login (0: never)")
 	f.envInt(&importMaxMB, "import-max-mb", "TONGXIN_IMPORT_MAX_MB", registry.DefaultImportMaxBytes>>20, "upload limit of a registry ledger import, in MiB (larger uploads get 413)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -60,7 +66,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	log := logger(env.Stderr, l)
 	srv := server.New(server.Deps{DB: h, Clock: clock.Real{}, Keys: keys, Logger: log, UI: web.UI(),
 		Config: server.Config{DataDir: d.dataDirectory(), Jurisdiction: jurisdiction, Open311Area: open311Area, WebhookURL: hookURL, WebhookSecret: hookSecret, ScanEvery: scanEvery,
-			ImportMaxBytes: importMaxMB << 20, TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version}})
+			ImportMaxBytes: importMaxMB << 20, TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version,
+			RequireTOTP: totp, SessionIdle: idle, SessionAbsolute: absolute, PasswordMaxAge: pwAge}})
 	if loadDemo {
 		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, srv.Cases, srv.Registry, h, seed)
 		if err != nil {

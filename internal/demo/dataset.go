@@ -98,7 +98,7 @@ const (
 
 	DistrictCode  = "370211"
 	DemoPassword  = "tongxin-demo-2026"
-	AdminPassword = "admin-demo-2026"
+	AdminPassword = "district-demo-2026"
 
 	// huangdaoGridWorkers is the article's "全部网格员150余人".
 	huangdaoGridWorkers = 153

@@ -1014,9 +1014,9 @@ func (st *importState) write(ctx context.Context, tx *db.Tx, r ledgerRow) (updat
 	}
 	if cur.id != 0 {
 		if !st.p.CanAt(access.RegistryWrite, cur.area) {
-			community := cur.area[:min(len(cur.area), 12)]
-			return false, []RowProblem{{Column: "证件号码", Rule: "unique", Detail: "a person with this ID number is registered in community " + community + "; the record moves here once they move out there",
-				DetailZH: "该证件号码已在社区 " + community + " 登记，须由原社区办理迁出后再迁入"}}, nil
+			// Like personExists: neither the place nor the record is named.
+			return false, []RowProblem{{Column: "证件号码", Rule: "unique", Detail: "a person with this ID number is already registered elsewhere; ask the governance centre to move the record here",
+				DetailZH: "该证件号码已在其他地方登记，请联系街道社会治理中心办理迁入"}}, nil
 		}
 		if cur.status == "deceased" {
 			return false, []RowProblem{{Column: "证件号码", Rule: "status", Detail: "the person with this ID number is recorded as deceased", DetailZH: "该证件号码的人员已登记为死亡"}}, nil

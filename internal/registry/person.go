@@ -194,21 +194,22 @@ func (s *Store) sealPhone(phone string) (sealed, error) {
 	return sealed{enc: enc, index: s.keys.BlindIndex(phoneIndexField, phone), masked: pii.MaskPhone(phone)}, nil
 }
 
-// personExists is the answer to registering someone already on record: a
-// conflict naming the existing record. Where it lies outside the caller's
-// scope the answer says only in which community.
+// personExists is the answer to registering someone already on record. Inside
+// the caller's scope it names the record, so the caller can open it; outside
+// it says only that the number is on record somewhere: naming the place or the
+// id would tell anyone with registry:write where a person lives (an existence
+// oracle across scope).
 func personExists(p *access.Principal, id int64, areaCode string) error {
-	e := &errs.Error{Kind: errs.Conflict, Code: "person_exists",
-		Detail:   fmt.Sprintf("a person with this ID number is already registered (person %d); update that record instead", id),
-		DetailZH: fmt.Sprintf("该证件号码已登记（人员 %d），请勿重复登记，请修改已有记录", id),
-		Extra:    map[string]any{"existing_id": id}}
+	var e *errs.Error
 	if readScope(p).Contains(areaCode) {
-		e.Extra["existing_area_code"] = areaCode
+		e = &errs.Error{Kind: errs.Conflict, Code: "person_exists",
+			Detail:   fmt.Sprintf("a person with this ID number is already registered (person %d); update that record instead", id),
+			DetailZH: fmt.Sprintf("该证件号码已登记（人员 %d），请勿重复登记，请修改已有记录", id),
+			Extra:    map[string]any{"existing_id": id, "existing_area_code": areaCode}}
 	} else {
-		community := areaCode[:min(len(areaCode), 12)]
-		e.Detail = fmt.Sprintf("a person with this ID number is already registered in community %s (person %d); the record moves here once they move out there", community, id)
-		e.DetailZH = fmt.Sprintf("该证件号码已在社区 %s 登记（人员 %d），须由原社区办理迁出后再迁入", community, id)
-		e.Extra["existing_community_code"] = community
+		e = &errs.Error{Kind: errs.Conflict, Code: "person_exists",
+			Detail:   "a person with this ID number is already registered elsewhere; ask the governance centre to move the record here",
+			DetailZH: "该证件号码已在其他地方登记，请联系街道社会治理中心办理迁入"}
 	}
 	e.Fields = []errs.FieldError{{Field: "id_number", Rule: "unique", Detail: e.Detail, DetailZH: e.DetailZH}}
 	return e

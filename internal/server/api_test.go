@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tongxin/tongxin/internal/area"
 	"github.com/tongxin/tongxin/internal/auth"
@@ -38,31 +40,61 @@ func TestUnauthenticatedIs401(t *testing.T) {
 	})
 }
 
+// TestLoginThrottling: wrong passwords slow down the address that sends
+// them, with a back-off that doubles, while the real user logs in at once
+// from another address: nobody can lock an account out by guessing at it.
 func TestLoginThrottling(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
-		c := e.anon()
+		c := e.anonFrom("127.0.0.2")
 		usersBefore, sessionsBefore := e.count("users"), e.count("sessions")
-		for i := 0; i < auth.MaxFailures; i++ {
-			p := c.do("POST", "/api/v1/auth/login", map[string]string{"username": "sec1", "password": "wrong-password"}).problem(t)
+		wrong := map[string]string{"username": "sec1", "password": "wrong-password"}
+		for i := 0; i < auth.FreeFailures; i++ {
+			p := c.do("POST", "/api/v1/auth/login", wrong).problem(t)
 			if p.Status != 401 || p.Code != "invalid_credentials" || p.DetailZH == "" {
 				t.Fatalf("attempt %d: %+v", i+1, p)
 			}
 		}
-		// Now even the right password is refused until the window passes.
-		r := c.do("POST", "/api/v1/auth/login", map[string]string{"username": "sec1", "password": fixturePassword})
-		if p := r.problem(t); p.Status != 429 || p.Code != "too_many_attempts" || r.header.Get("Retry-After") == "" {
-			t.Fatalf("11th attempt: %+v", p)
+		// From that address, even the right password now waits a second,
+		// then two, then four: the back-off doubles with each failure.
+		for _, wait := range []int{1, 2, 4} {
+			r := c.do("POST", "/api/v1/auth/login", map[string]string{"username": "sec1", "password": fixturePassword})
+			if p := r.problem(t); p.Status != 429 || p.Code != "too_many_attempts" || r.header.Get("Retry-After") != strconv.Itoa(wait) || p.DetailZH == "" {
+				t.Fatalf("throttled attempt: %+v %q, want Retry-After %d", p, r.header.Get("Retry-After"), wait)
+			}
+			e.clock.Advance(time.Duration(wait) * time.Second)
+			if p := c.do("POST", "/api/v1/auth/login", wrong).problem(t); p.Code != "invalid_credentials" {
+				t.Fatalf("after the back-off: %+v", p)
+			}
 		}
 		if e.count("users") != usersBefore || e.count("sessions") != sessionsBefore {
 			t.Fatal("failed logins changed users or sessions")
 		}
-		// Another user is unaffected; after the window the user can log in.
-		e.login("sec2")
-		e.clock.Advance(auth.FailureWindow + 1)
+		// The real user, from their own address, is not locked out.
 		e.login("sec1")
+		e.login("sec2")
+		// After the window the guessing address may try again.
+		e.clock.Advance(auth.FailureWindow + 1)
+		c.mustDo("POST", "/api/v1/auth/login", map[string]string{"username": "sec1", "password": fixturePassword}, 200, nil)
+		// Failures against one account from many addresses slow every try
+		// at it down, by at most AccountBackoff — never a lock.
+		for i := 0; i < auth.AccountFailures; i++ {
+			e.anonFrom(fmt.Sprintf("127.0.1.%d", i+1)).do("POST", "/api/v1/auth/login", map[string]string{"username": "sec2", "password": "wrong-password"})
+		}
+		r := e.anon().do("POST", "/api/v1/auth/login", map[string]string{"username": "sec2", "password": fixturePassword})
+		if secs, _ := strconv.Atoi(r.header.Get("Retry-After")); r.status != 429 || secs < 1 || secs > int(auth.AccountBackoff.Seconds()) {
+			t.Fatalf("account back-off: %d %q", r.status, r.header.Get("Retry-After"))
+		}
+		e.clock.Advance(auth.AccountBackoff)
+		e.login("sec2")
 		// An unknown user gets the same answer as a wrong password.
+		c = e.anon()
 		if p := c.do("POST", "/api/v1/auth/login", map[string]string{"username": "ghost", "password": "whatever-123"}).problem(t); p.Code != "invalid_credentials" {
 			t.Fatalf("unknown user: %+v", p)
+		}
+		// Every failure is in the audit log with its address.
+		var n int
+		if err := e.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed' AND actor = 'sec1' AND detail LIKE '%127.0.0.2%'`).Scan(&n); err != nil || n != auth.FreeFailures+3 {
+			t.Fatalf("audited failures: %d %v", n, err)
 		}
 		// A malformed body names the field.
 		if p := c.do("POST", "/api/v1/auth/login", `{"username": 5}`).problem(t); p.Status != 422 || !p.hasField("username", "type") {
@@ -73,6 +105,7 @@ func TestLoginThrottling(t *testing.T) {
 
 func TestSessionLifecycleAndCSRF(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
+		e.realSessions()
 		c := e.login("center")
 		var me auth.Me
 		c.mustDo("GET", "/api/v1/auth/me", nil, 200, &me)
@@ -105,10 +138,10 @@ func TestSessionLifecycleAndCSRF(t *testing.T) {
 		}
 		c.csrf = token
 		c.mustDo("POST", "/api/v1/areas", map[string]string{"code": "370211001003", "name": "新社区", "parent_code": "370211001"}, 201, nil)
-		// Idle sessions expire.
+		// Idle sessions expire, and say so.
 		e.clock.Advance(auth.SessionIdle + 1)
-		if r := c.do("GET", "/api/v1/auth/me", nil); r.status != 401 {
-			t.Fatalf("expired session: %d", r.status)
+		if p := c.do("GET", "/api/v1/auth/me", nil).problem(t); p.Status != 401 || p.Code != "session_expired" || p.DetailZH == "" {
+			t.Fatalf("expired session: %+v", p)
 		}
 		c = e.login("center")
 		c.mustDo("POST", "/api/v1/auth/logout", nil, 204, nil)
@@ -538,7 +571,11 @@ func TestUsersAndRoles(t *testing.T) {
 		}
 		// The new user logs in with the chosen password and changes it; old sessions end.
 		c := e.anon()
-		c.mustDo("POST", "/api/v1/auth/login", map[string]string{"username": "gw12", "password": "new-pass-2026!"}, 200, nil)
+		var me auth.Me
+		c.mustDo("POST", "/api/v1/auth/login", map[string]string{"username": "gw12", "password": "new-pass-2026!"}, 200, &me)
+		if !me.User.MustChangePassword {
+			t.Fatal("a password set by an admin is not temporary")
+		}
 		center.mustDo("PUT", fmt.Sprintf("/api/v1/users/%d/password", u.ID), map[string]string{"password": "another-pass-2026"}, 204, nil)
 		if c.do("GET", "/api/v1/auth/me", nil).status != 401 {
 			t.Fatal("session survived a password change")

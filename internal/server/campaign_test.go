@@ -22,7 +22,7 @@ func TestRegistryCampaign(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
 		f := newRegFixture(e)
 		if _, err := e.srv.Auth.CreateUser(access.System(context.Background()), auth.NewUser{Username: "gw12", DisplayName: "网格员二", Role: "grid_worker",
-			AreaCode: "370211001001002", Password: fixturePassword}); err != nil {
+			AreaCode: "370211001001002", Password: fixturePassword, Permanent: true}); err != nil {
 			t.Fatal(err)
 		}
 		sec1, gw11, gw12, center := e.login("sec1"), e.login("gw11"), e.login("gw12"), e.login("center")

@@ -39,7 +39,7 @@ func newCaseFixture(e *env) *caseFixture {
 		{Username: "depth", DisplayName: "城管处置员", Role: "department_handler", AreaCode: "370211", UnitID: &unit.ID},
 	}
 	for _, u := range more {
-		u.Password = fixturePassword
+		u.Password, u.Permanent = fixturePassword, true
 		created, err := e.srv.Auth.CreateUser(ctx, u)
 		if err != nil {
 			t.Fatalf("user %s: %v", u.Username, err)

@@ -94,14 +94,17 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		t.Fatal(err)
 	}
 	fc := clock.NewFake(time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC))
-	srv := server.New(server.Deps{DB: d, Clock: fc, Keys: keys, Logger: discardLogger(), Config: server.Config{Version: "test", Open311Area: "370211001", DataDir: t.TempDir()}})
+	// Sessions here outlive the fake clock's jumps of days (deadline and
+	// escalation tests); the timeout tests set the real policy (realSessions).
+	srv := server.New(server.Deps{DB: d, Clock: fc, Keys: keys, Logger: discardLogger(), Config: server.Config{Version: "test", Open311Area: "370211001", DataDir: t.TempDir(),
+		SessionIdle: 1000 * 24 * time.Hour, SessionAbsolute: 1000 * 24 * time.Hour}})
 	ctx := access.System(context.Background())
 	if _, err := srv.Areas.ImportBoundaries(ctx, []byte(fixtureGeoJSON())); err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: d, srv: srv, clock: fc, users: map[string]int64{}}
 	for _, u := range fixtureUsers {
-		u.Password = fixturePassword
+		u.Password, u.Permanent = fixturePassword, true
 		created, err := srv.Auth.CreateUser(ctx, u)
 		if err != nil {
 			t.Fatalf("fixture user %s: %v", u.Username, err)
@@ -315,4 +318,10 @@ func (c *client) upload(path, filename string, data []byte, header ...string) re
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return response{status: res.StatusCode, body: b, header: res.Header}
+}
+
+// realSessions puts the shipped session timeouts back (newEnv stretches
+// them for tests that move the clock by days).
+func (e *env) realSessions() {
+	e.srv.Auth.Policy.SessionIdle, e.srv.Auth.Policy.SessionAbsolute = auth.SessionIdle, auth.SessionAbsolute
 }

@@ -138,12 +138,17 @@ func TestRegistryOnePersonOneRecord(t *testing.T) {
 		if r.status != 409 || extra(t, r)["existing_id"] != float64(first.ID) {
 			t.Fatalf("patch duplicate: %d %s", r.status, r.body)
 		}
-		// Someone registered in another community: the answer names only the community.
+		// Someone registered in another community: the answer names neither
+		// the place nor the record (no existence oracle across scope), and
+		// nothing is stored.
 		other := citizenID("37021119700101555")
-		f.person(e.login("sec2"), map[string]any{"name": "赵六", "id_number": other, "area_code": mg211})
+		elsewhere := f.person(e.login("sec2"), map[string]any{"name": "赵六", "id_number": other, "area_code": mg211})
+		persons := e.count("persons")
 		r = gw.do("POST", "/api/v1/registry/persons", map[string]any{"name": "赵六", "id_number": other, "residence_type": "resident", "area_code": mg111})
 		x := extra(t, r)
-		if r.status != 409 || x["existing_community_code"] != "370211001002" || x["existing_area_code"] != nil || x["existing_id"] == nil {
+		p := r.problem(t)
+		if r.status != 409 || p.Code != "person_exists" || x["existing_id"] != nil || x["existing_area_code"] != nil || x["existing_community_code"] != nil || !p.hasField("id_number", "unique") || !strings.Contains(p.DetailZH, "街道社会治理中心") ||
+			strings.Contains(string(r.body), "370211001002") || strings.Contains(p.Detail, fmt.Sprint(elsewhere.ID)) || e.count("persons") != persons {
 			t.Fatalf("other community duplicate: %d %s", r.status, r.body)
 		}
 	})

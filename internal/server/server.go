@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -45,6 +46,11 @@ type Config struct {
 	TileAttribution string
 	SecureCookies   bool
 	Version         string
+	// Accounts: the 等保 policy a deployment chooses (auth.Policy).
+	RequireTOTP     bool
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	PasswordMaxAge  time.Duration
 }
 
 // Deps are the server's collaborators, built once by the CLI (or a test).
@@ -91,6 +97,7 @@ func New(d Deps) *Server {
 		d.Config.Open311Area = d.Config.Jurisdiction
 	}
 	s := &Server{deps: d, Areas: area.NewStore(d.DB, d.Clock), Auth: auth.NewStore(d.DB, d.Clock, d.Keys), registry: prometheus.NewRegistry()}
+	s.Auth.Policy = auth.Policy{RequireTOTP: d.Config.RequireTOTP, SessionIdle: d.Config.SessionIdle, SessionAbsolute: d.Config.SessionAbsolute, PasswordMaxAge: d.Config.PasswordMaxAge}
 	s.Files = attach.NewStore(d.DB, filepath.Join(d.Config.DataDir, "attachments"), d.Clock, attach.Limits{})
 	s.Cases = cases.NewStore(d.DB, d.Clock, s.Areas, d.Keys, s.Calendar, s.Files, cases.Config{})
 	s.Registry = registry.NewStore(d.DB, d.Clock, d.Keys, s.Areas, s.Cases)
@@ -109,7 +116,7 @@ func New(d Deps) *Server {
 	// "GET /" rather than "/" so that a wrong method on an API route gets
 	// the mux's 405 (made a problem by APIProblems) instead of the console.
 	mux.Handle("GET /", s.uiHandler())
-	s.handler = httpapi.Chain(mux, httpapi.Recover, httpapi.APIProblems, httpapi.Logging(d.Logger), httpapi.Metrics(s.registry), securityHeaders, authHTTP.Authenticate)
+	s.handler = httpapi.Chain(mux, httpapi.Recover, httpapi.APIProblems, httpapi.Logging(d.Logger), httpapi.Metrics(s.registry), securityHeaders(contentSecurityPolicy(d.Config.TileURL)), authHTTP.Authenticate)
 	return s
 }
 
@@ -211,14 +218,35 @@ func init() {
 	_ = mime.AddExtensionType(".webmanifest", "application/manifest+json")
 }
 
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		next.ServeHTTP(w, r)
-	})
+// contentSecurityPolicy allows the console and the phone apps nothing but
+// their own files: no inline script, no eval, no framing (clickjacking),
+// images also from data: and blob: URLs (photos, QR codes) and from the
+// configured map tiles' origin. Styles may be inline: the UI libraries set
+// style attributes.
+func contentSecurityPolicy(tileURL string) string {
+	img := "'self' data: blob:"
+	if u, err := url.Parse(strings.NewReplacer("{s}", "a", "{z}", "0", "{x}", "0", "{y}", "0").Replace(tileURL)); err == nil && u.Scheme != "" && u.Host != "" {
+		host := u.Host
+		if strings.Contains(tileURL, "{s}.") {
+			host = "*." + strings.SplitN(u.Host, ".", 2)[1]
+		}
+		img += " " + u.Scheme + "://" + host
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + img +
+		"; connect-src 'self'; font-src 'self' data:; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+}
+
+func securityHeaders(csp string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Referrer-Policy", "same-origin")
+			h.Set("Content-Security-Policy", csp)
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // uiHandler serves the console's files and, for any other non-API path, its

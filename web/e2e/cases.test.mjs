@@ -12,7 +12,7 @@ import path from 'node:path'
 import { BASE, OUT, launchChromium } from './support/env.mjs'
 
 const DEMO_PASSWORD = 'tongxin-demo-2026'
-const ADMIN_PASSWORD = 'admin-demo-2026'
+const ADMIN_PASSWORD = 'district-demo-2026'
 const COMMUNITY = '370211001001' // 海军路社区, the demo's first community
 const WAIT = 30_000
 

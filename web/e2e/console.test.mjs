@@ -8,7 +8,7 @@ import path from 'node:path'
 import { BASE, OUT, launchChromium } from './support/env.mjs'
 
 const USER = process.env.TONGXIN_E2E_USER || 'admin'
-const PASSWORD = process.env.TONGXIN_E2E_PASSWORD || 'admin-demo-2026'
+const PASSWORD = process.env.TONGXIN_E2E_PASSWORD || 'district-demo-2026'
 const WAIT = 30_000
 
 let browser

@@ -285,7 +285,7 @@ describe('registry editing', () => {
     ctx.setDefaultTimeout(WAIT)
     const admin = await ctx.newPage()
     admin.on('pageerror', (err) => pageErrors.push(String(err)))
-    await consoleLogin(admin, 'admin', 'admin-demo-2026')
+    await consoleLogin(admin, 'admin', 'district-demo-2026')
     await admin.getByRole('menuitem', { name: '人员标签' }).click()
     await admin.waitForURL((u) => u.pathname === '/registry/tags')
     await admin.getByTestId('reg-tag-table').locator('tbody tr').first().waitFor()
