@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
+	"github.com/tongxin/tongxin/internal/platform/audit"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
 )
@@ -35,7 +36,9 @@ type csrfKey struct{}
 // need a user wrap with Require.
 func (h *HTTP) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		// Every audit entry written while serving r names its source.
+		ctx := audit.WithSource(r.Context(), ClientIP(r))
+		r = r.WithContext(ctx)
 		if strings.HasPrefix(r.URL.Path, "/open311/") {
 			// Open311 has its own api_key parameter and error format.
 			next.ServeHTTP(w, r)

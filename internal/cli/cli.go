@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tongxin/tongxin/internal/platform/audit"
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/pii"
 )
@@ -43,7 +44,7 @@ func commands() []command {
 		{"demo", "load the demo district into an empty database and print the demo logins", runDemo},
 		{"user", "manage accounts: add, passwd, grant, apikey", runUser},
 		{"areas", "area tree: import (GeoJSON FeatureCollection)", runAreas},
-		{"audit", "audit log: verify the hash chain", runAudit},
+		{"audit", "audit log: verify the chain and its anchor, take an anchor, purge old entries", runAudit},
 		{"bench", "whole-system benchmarks: locate, intake, overdue", runBench},
 		{"registry", "population registry: import a persons ledger (xlsx/csv), write the template", runRegistry},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
@@ -147,17 +148,27 @@ type dbFlags struct {
 	dsn     string
 	keyFile string
 	dataDir string
+	env     Env
+	keyring *pii.Keyring // loaded once
 }
 
 const defaultDB = "./data/tongxin.db"
 
 func (f *flags) db(d *dbFlags) {
+	d.env = f.env
 	f.envString(&d.dsn, "db", "TONGXIN_DB", defaultDB, "SQLite file path or postgres:// URL")
 	f.envString(&d.dataDir, "data-dir", "TONGXIN_DATA_DIR", "", "directory for attachments (default: beside the SQLite file, or ./data)")
 	f.envString(&d.keyFile, "pii-key", "TONGXIN_PII_KEY_FILE", "", "key file for personal data (default: pii.key beside the SQLite file, or ./data/pii.key); env "+pii.EnvVar+" may hold the keys instead")
 }
 
+// open opens and migrates the database, and keys the audit chain from the
+// deployment's key file: every command may append to the audit log.
 func (d *dbFlags) open(ctx context.Context) (*db.DB, error) {
+	keys, err := d.keys(d.env)
+	if err != nil {
+		return nil, err
+	}
+	audit.SetKey(audit.KeyFrom(keys))
 	h, err := db.Open(ctx, d.dsn)
 	if err != nil {
 		return nil, err
@@ -180,6 +191,15 @@ func (d *dbFlags) dataDirectory() string {
 }
 
 func (d *dbFlags) keys(env Env) (*pii.Keyring, error) {
+	if d.keyring != nil {
+		return d.keyring, nil
+	}
+	k, err := d.loadKeys(env)
+	d.keyring = k
+	return k, err
+}
+
+func (d *dbFlags) loadKeys(env Env) (*pii.Keyring, error) {
 	if v := env.Getenv(pii.EnvVar); v != "" {
 		return pii.FromEnv(v)
 	}

@@ -126,6 +126,32 @@ func TestDemoAuditAndUsers(t *testing.T) {
 		if err != nil || !strings.Contains(out, "txk_") {
 			t.Fatalf("apikey: %v %s", err, out)
 		}
+		// The anchor: printed for an outside record, or kept in a file that
+		// verify checks the chain against.
+		out, err = r.do("", "audit", "anchor")
+		if err != nil || !strings.Contains(out, `"count":`) || !strings.Contains(out, `"last_hash":"`) {
+			t.Fatalf("anchor: %v %s", err, out)
+		}
+		anchor := filepath.Join(t.TempDir(), "anchor.json")
+		if out, err := r.do("", "audit", "anchor", "--out", anchor); err != nil || !strings.Contains(out, "anchor written") {
+			t.Fatalf("anchor --out: %v %s", err, out)
+		}
+		if out, err := r.do("", "audit", "verify", "--anchor", anchor); err != nil || !strings.Contains(out, "matches") {
+			t.Fatalf("verify --anchor: %v %s", err, out)
+		}
+		if out, err := r.do("", "audit", "purge", "--retention", "100h"); err == nil || !strings.Contains(err.Error(), "180") {
+			t.Fatalf("purge under 180 days: %v %s", err, out)
+		}
+		if out, err := r.do("", "audit", "purge"); err != nil || !strings.Contains(out, "0 entries") {
+			t.Fatalf("purge of a new log: %v %s", err, out)
+		}
+		// Deleting the newest entries is caught.
+		if _, err := h.ExecContext(context.Background(), `DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)`); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := r.do("", "audit", "verify"); err == nil || !strings.Contains(err.Error(), "entries removed after") {
+			t.Fatalf("verify after deleting the newest entry: %v %s", err, out)
+		}
 		// Tampering with a row breaks the chain, and verify says where.
 		if _, err := h.ExecContext(context.Background(), `UPDATE audit_log SET actor = 'mallory' WHERE id = (SELECT MIN(id) + 3 FROM audit_log)`); err != nil {
 			t.Fatal(err)

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/tongxin/tongxin/internal/access"
 	"github.com/tongxin/tongxin/internal/area"
@@ -247,13 +249,30 @@ func runAreas(ctx context.Context, env Env, args []string) error {
 }
 
 func runAudit(ctx context.Context, env Env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(env.Stderr, "Usage: tongxin audit verify [flags]")
+	usage := func() error {
+		fmt.Fprintln(env.Stderr, `Usage: tongxin audit verify [--anchor FILE] [flags]   check every entry, the head and an anchor kept outside
+       tongxin audit anchor [--out FILE] [flags]      print the chain's end (count, last id and hash) for an outside record
+       tongxin audit purge [--retention 4320h] [flags] delete entries older than the retention (at least 180 days)`)
 		return ErrUsage
 	}
-	f := newFlags(env, "audit verify", "[flags]")
+	if len(args) == 0 {
+		return usage()
+	}
+	f := newFlags(env, "audit "+args[0], "[flags]")
 	var d dbFlags
 	f.db(&d)
+	var anchorPath, out string
+	retention := audit.DefaultRetention
+	switch args[0] {
+	case "verify":
+		f.StringVar(&anchorPath, "anchor", "", "an anchor written by the server or by audit anchor (default: audit-anchor.json in the data directory, if there)")
+	case "anchor":
+		f.StringVar(&out, "out", "", "write the anchor to this file (after checking the chain extends the anchor already there) instead of printing it")
+	case "purge":
+		f.DurationVar(&retention, "retention", audit.DefaultRetention, "keep entries younger than this (at least 4320h = 180 days)")
+	default:
+		return usage()
+	}
 	if err := f.parse(args[1:]); err != nil {
 		return err
 	}
@@ -262,10 +281,61 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer h.Close()
-	n, err := audit.Verify(ctx, h)
+	key, err := audit.CurrentKey()
 	if err != nil {
-		return fmt.Errorf("audit log NOT intact after %d good entries: %w", n, err)
+		return err
 	}
-	fmt.Fprintf(env.Stdout, "audit log intact: %d entries verified\n", n)
+	switch args[0] {
+	case "anchor":
+		if out != "" {
+			if err := audit.WriteAnchor(ctx, h, key, out); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "anchor written to %s\n", out)
+			return nil
+		}
+		a, err := audit.TakeAnchor(ctx, h, key, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, a.String())
+		return nil
+	case "purge":
+		res, err := audit.Purge(access.System(ctx), h, key, time.Now(), retention)
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(env.Stdout, "audit purge: %d entries older than %s removed\n", res.Removed, res.Before.In(clock.Shanghai).Format(time.DateTime))
+		return nil
+	}
+	var anchor *audit.Anchor
+	if anchorPath == "" {
+		if p := filepath.Join(d.dataDirectory(), audit.AnchorFile); fileExists(p) {
+			anchorPath = p
+		}
+	}
+	if anchorPath != "" {
+		a, err := audit.ReadAnchor(anchorPath)
+		if err != nil {
+			return err
+		}
+		anchor = &a
+	}
+	r, err := audit.Check(ctx, h, key, anchor)
+	if err != nil {
+		return fmt.Errorf("audit log NOT intact after %d good entries: %w", r.Entries, err)
+	}
+	fmt.Fprintf(env.Stdout, "audit log intact: %d entries verified (head: %d ever written, last id %d)\n", r.Entries, r.Head.Count, r.Head.LastID)
+	if anchor != nil {
+		fmt.Fprintf(env.Stdout, "anchor %s (%d entries at %s) matches\n", anchorPath, anchor.Count, anchor.At.In(clock.Shanghai).Format(time.DateTime))
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintln(env.Stdout, "note:", w)
+	}
 	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

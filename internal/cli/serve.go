@@ -11,6 +11,7 @@ import (
 	"github.com/tongxin/tongxin/internal/access"
 	"github.com/tongxin/tongxin/internal/auth"
 	"github.com/tongxin/tongxin/internal/demo"
+	"github.com/tongxin/tongxin/internal/platform/audit"
 	"github.com/tongxin/tongxin/internal/platform/clock"
 	"github.com/tongxin/tongxin/internal/registry"
 	"github.com/tongxin/tongxin/internal/server"
@@ -46,9 +47,15 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	f.envDuration(&idle, "session-idle", "TONGXIN_SESSION_IDLE", auth.SessionIdle, "a session ends after this long without a request")
 	f.envDuration(&absolute, "session-max", "TONGXIN_SESSION_MAX", auth.SessionAbsolute, "a session ends this long after its login, however active")
 	f.envDuration(&pwAge, "password-max-age", "TONGXIN_PASSWORD_MAX_AGE", 0, "passwords older than this must be changed at the next login (0: never)")
+	retention := audit.DefaultRetention
+	f.envDuration(&retention, "audit-retention", "TONGXIN_AUDIT_RETENTION", audit.DefaultRetention, "audit entries older than this are purged, daily (at least 4320h = 180 days)")
 	f.envInt(&importMaxMB, "import-max-mb", "TONGXIN_IMPORT_MAX_MB", registry.DefaultImportMaxBytes>>20, "upload limit of a registry ledger import, in MiB (larger uploads get 413)")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if retention < audit.MinRetention {
+		fmt.Fprintln(env.Stderr, "--audit-retention must be at least 4320h (180 days: 等保 level 3 keeps logs six months)")
+		return ErrUsage
 	}
 	if importMaxMB <= 0 {
 		fmt.Fprintln(env.Stderr, "--import-max-mb must be at least 1")
@@ -67,7 +74,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	srv := server.New(server.Deps{DB: h, Clock: clock.Real{}, Keys: keys, Logger: log, UI: web.UI(),
 		Config: server.Config{DataDir: d.dataDirectory(), Jurisdiction: jurisdiction, Open311Area: open311Area, WebhookURL: hookURL, WebhookSecret: hookSecret, ScanEvery: scanEvery,
 			ImportMaxBytes: importMaxMB << 20, TileURL: tileURL, TileAttribution: tileAttr, SecureCookies: secure, Version: Version,
-			RequireTOTP: totp, SessionIdle: idle, SessionAbsolute: absolute, PasswordMaxAge: pwAge}})
+			RequireTOTP: totp, SessionIdle: idle, SessionAbsolute: absolute, PasswordMaxAge: pwAge, AuditRetention: retention}})
 	if loadDemo {
 		loaded, err := demo.LoadIfEmpty(access.System(ctx), srv.Areas, srv.Auth, srv.Cases, srv.Registry, h, seed)
 		if err != nil {

@@ -20,9 +20,9 @@ type CampaignVisitList struct {
 
 // ListCampaigns lists campaigns: ?area=&state=&limit=&before_id=.
 func (h *HTTP) ListCampaigns(w http.ResponseWriter, r *http.Request) error {
-	q := query{Values: r.URL.Query()}
-	f := CampaignFilter{Area: q.Get("area"), State: q.Get("state"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	if err := q.v.Err(); err != nil {
+	q := httpapi.NewQuery(r)
+	f := CampaignFilter{Area: q.Get("area"), State: q.Get("state"), Limit: int(q.Int("limit")), BeforeID: q.Int("before_id")}
+	if err := q.Err(); err != nil {
 		return err
 	}
 	items, next, err := h.Store.ListCampaigns(r.Context(), f)
@@ -128,9 +128,9 @@ func (h *HTTP) Unvisited(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := query{Values: r.URL.Query()}
-	f := UnvisitedFilter{Area: q.Get("area"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	if err := q.v.Err(); err != nil {
+	q := httpapi.NewQuery(r)
+	f := UnvisitedFilter{Area: q.Get("area"), Limit: int(q.Int("limit")), BeforeID: q.Int("before_id")}
+	if err := q.Err(); err != nil {
 		return err
 	}
 	items, next, err := h.Store.Unvisited(r.Context(), id, f)

@@ -4,22 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/tongxin/tongxin/internal/access"
 	"github.com/tongxin/tongxin/internal/platform/audit"
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/errs"
-	"github.com/xuri/excelize/v2"
+	"github.com/tongxin/tongxin/internal/platform/xlsx"
 )
 
-// sheet is one exported list: its sheet name and header, its column widths
-// and the audit object.
+// sheet is one exported list and its audit object.
 type sheet struct {
-	name, object string
-	header       []string
-	widths       map[int]float64 // 1-based column → width
+	xlsx.Sheet
+	object string
 }
 
 // exportSheet writes the rows that each(emit) emits as one xlsx sheet,
@@ -28,38 +25,11 @@ type sheet struct {
 // once the rows are written —
 // before any byte goes to out.
 func (s *Store) exportSheet(ctx context.Context, sh sheet, area string, filters map[string]any, extra func() map[string]any, each func(emit func(row []any) error) error, out io.Writer) (int, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	if err := x.SetSheetName("Sheet1", sh.name); err != nil {
-		return 0, err
-	}
-	sw, err := x.NewStreamWriter(sh.name)
+	book, n, err := xlsx.Build(sh.Sheet, each)
 	if err != nil {
 		return 0, err
 	}
-	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	head := make([]any, len(sh.header))
-	for i, h := range sh.header {
-		head[i] = excelize.Cell{Value: h, StyleID: bold}
-	}
-	for col, w := range sh.widths {
-		_ = sw.SetColWidth(col, col, w)
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return 0, err
-	}
-	n := 0
-	err = each(func(row []any) error {
-		n++
-		cell, _ := excelize.CoordinatesToCellName(1, n+1)
-		return sw.SetRow(cell, row)
-	})
-	if err != nil {
-		return 0, err
-	}
-	if err := sw.Flush(); err != nil {
-		return 0, err
-	}
+	defer book.Close()
 	detail := map[string]any{"filters": filters, "rows": n}
 	if extra != nil {
 		for k, v := range extra() {
@@ -73,7 +43,8 @@ func (s *Store) exportSheet(ctx context.Context, sh sheet, area string, filters 
 	if err != nil {
 		return 0, err
 	}
-	return n, x.Write(out)
+	_, err = book.WriteTo(out)
+	return n, err
 }
 
 // given keeps the filters that are set, for the audit entry.
@@ -106,9 +77,9 @@ func given(kv map[string]any) map[string]any {
 	return out
 }
 
-var personSheet = sheet{name: "人员", object: "persons", widths: map[int]float64{6: 22, 12: 36},
-	header: []string{"编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "民族", "居住类型", "户籍地", "迁入日期",
-		"现住址", "与户主关系", "状态", "标签", "所在微网格"}}
+var personSheet = sheet{object: "persons", Sheet: xlsx.Sheet{Name: "人员", Widths: map[int]float64{6: 22, 12: 36},
+	Header: []string{"编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "联系电话", "民族", "居住类型", "户籍地", "迁入日期",
+		"现住址", "与户主关系", "状态", "标签", "所在微网格"}}}
 
 // ExportPersons writes the persons matching f (the persons list's filters)
 // as an xlsx workbook, streamed row by row. ID and phone numbers are masked
@@ -166,8 +137,8 @@ func (s *Store) ExportPersons(ctx context.Context, f PersonFilter, reveal bool, 
 	return s.exportSheet(ctx, personSheet, f.Area, filters, extra, each, out)
 }
 
-var buildingSheet = sheet{name: "楼栋", object: "buildings", widths: map[int]float64{3: 36},
-	header: []string{"编号", "楼栋名称", "地址", "总层数", "单元数", "经度", "纬度", "楼栋长", "房屋数", "所在微网格"}}
+var buildingSheet = sheet{object: "buildings", Sheet: xlsx.Sheet{Name: "楼栋", Widths: map[int]float64{3: 36},
+	Header: []string{"编号", "楼栋名称", "地址", "总层数", "单元数", "经度", "纬度", "楼栋长", "房屋数", "所在微网格"}}}
 
 // ExportBuildings writes the buildings matching f as an xlsx workbook,
 // streamed; audited.
@@ -188,8 +159,8 @@ func (s *Store) ExportBuildings(ctx context.Context, f BuildingFilter, out io.Wr
 	}, out)
 }
 
-var houseSheet = sheet{name: "房屋", object: "houses", widths: map[int]float64{2: 40},
-	header: []string{"编号", "地址", "楼栋", "单元", "楼层", "房号", "房屋用途", "建筑面积(㎡)", "产权人", "在住户数", "在住人数", "所在微网格"}}
+var houseSheet = sheet{object: "houses", Sheet: xlsx.Sheet{Name: "房屋", Widths: map[int]float64{2: 40},
+	Header: []string{"编号", "地址", "楼栋", "单元", "楼层", "房号", "房屋用途", "建筑面积(㎡)", "产权人", "在住户数", "在住人数", "所在微网格"}}}
 
 // ExportHouses writes the houses matching f (the houses list's filters) as
 // an xlsx workbook, streamed; audited.
@@ -216,8 +187,8 @@ func (s *Store) ExportHouses(ctx context.Context, f HouseFilter, out io.Writer) 
 	}, out)
 }
 
-var householdSheet = sheet{name: "户", object: "households", widths: map[int]float64{2: 40},
-	header: []string{"编号", "住址", "户类型", "户主", "人数", "备注", "建户时间", "注销时间", "所在微网格"}}
+var householdSheet = sheet{object: "households", Sheet: xlsx.Sheet{Name: "户", Widths: map[int]float64{2: 40},
+	Header: []string{"编号", "住址", "户类型", "户主", "人数", "备注", "建户时间", "注销时间", "所在微网格"}}}
 
 // ExportHouseholds writes the households matching f as an xlsx workbook,
 // streamed; audited.
@@ -302,25 +273,6 @@ func (s *Store) fullNumbers(ctx context.Context, p *access.Principal, items []Pe
 		out[id] = nums
 	}
 	return out, rows.Err()
-}
-
-// lazyWriter sets the download headers on the first byte, so that an error
-// before it still answers as a problem.
-type lazyWriter struct {
-	w           http.ResponseWriter
-	name, ascii string // the download's file name without extension, in Chinese and in ASCII
-	started     bool
-}
-
-func (l *lazyWriter) Write(b []byte) (int, error) {
-	if !l.started {
-		l.started = true
-		h := l.w.Header()
-		h.Set("Content-Type", XLSXType)
-		h.Set("Content-Disposition", attachment(l.name+".xlsx", l.ascii+".xlsx"))
-		h.Set("Cache-Control", "no-store")
-	}
-	return l.w.Write(b)
 }
 
 // everyPage hands each page of a keyset-paged list to page, from the

@@ -1,13 +1,13 @@
 package registry
 
 import (
+	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/tongxin/tongxin/internal/platform/clock"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
+	"github.com/tongxin/tongxin/internal/platform/xlsx"
 )
 
 // HTTP holds the registry handlers.
@@ -61,32 +61,6 @@ type TagsRequest struct {
 // CloseRequest closes a household.
 type CloseRequest struct {
 	Channel Channel `json:"channel"`
-}
-
-// query reads the common list parameters and integer filters.
-type query struct {
-	url.Values
-	v errs.Validation
-}
-
-func (q *query) int(name string) int64 {
-	s := q.Get(name)
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	q.v.Check(err == nil && n > 0, name, "integer", name+" must be a positive integer", name+" 必须是正整数")
-	return n
-}
-
-func (q *query) bool(name string) *bool {
-	s := q.Get(name)
-	if s == "" {
-		return nil
-	}
-	b, err := strconv.ParseBool(s)
-	q.v.Check(err == nil, name, "boolean", name+" must be true or false", name+" 须为 true 或 false")
-	return &b
 }
 
 // apiChannel: the API writes through the console or the app; import and
@@ -462,9 +436,9 @@ func (h *HTTP) ListPersons(w http.ResponseWriter, r *http.Request) error {
 
 // Search answers the search box: ?q=&area=&limit=&before_id=.
 func (h *HTTP) Search(w http.ResponseWriter, r *http.Request) error {
-	q := query{Values: r.URL.Query()}
-	limit, before := q.int("limit"), q.int("before_id")
-	if err := q.v.Err(); err != nil {
+	q := httpapi.NewQuery(r)
+	limit, before := q.Int("limit"), q.Int("before_id")
+	if err := q.Err(); err != nil {
 		return err
 	}
 	res, err := h.Store.Search(r.Context(), q.Get("q"), q.Get("area"), int(limit), before)
@@ -580,9 +554,9 @@ func (h *HTTP) SaveTag(w http.ResponseWriter, r *http.Request) error {
 
 // NewCitizenStats answers the new-citizen questions per community: ?area=&days=.
 func (h *HTTP) NewCitizenStats(w http.ResponseWriter, r *http.Request) error {
-	q := query{Values: r.URL.Query()}
-	days := q.int("days")
-	if err := q.v.Err(); err != nil {
+	q := httpapi.NewQuery(r)
+	days := q.Int("days")
+	if err := q.Err(); err != nil {
 		return err
 	}
 	st, err := h.Store.NewCitizens(r.Context(), q.Get("area"), int(days))
@@ -596,33 +570,33 @@ func (h *HTTP) NewCitizenStats(w http.ResponseWriter, r *http.Request) error {
 // exports.
 
 func buildingFilter(r *http.Request) (BuildingFilter, error) {
-	q := query{Values: r.URL.Query()}
-	f := BuildingFilter{Area: q.Get("area"), Query: q.Get("q"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	return f, q.v.Err()
+	q := httpapi.NewQuery(r)
+	f := BuildingFilter{Area: q.Get("area"), Query: q.Get("q"), Limit: int(q.Int("limit")), BeforeID: q.Int("before_id")}
+	return f, q.Err()
 }
 
 func houseFilter(r *http.Request) (HouseFilter, error) {
-	q := query{Values: r.URL.Query()}
-	f := HouseFilter{Area: q.Get("area"), BuildingID: q.int("building_id"), Usage: q.Get("usage"), Occupied: q.bool("occupied"),
-		Address: q.Get("address"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	return f, q.v.Err()
+	q := httpapi.NewQuery(r)
+	f := HouseFilter{Area: q.Get("area"), BuildingID: q.Int("building_id"), Usage: q.Get("usage"), Occupied: q.Bool("occupied"),
+		Address: q.Get("address"), Limit: int(q.Int("limit")), BeforeID: q.Int("before_id")}
+	return f, q.Err()
 }
 
 func householdFilter(r *http.Request) (HouseholdFilter, error) {
-	q := query{Values: r.URL.Query()}
-	f := HouseholdFilter{Area: q.Get("area"), HouseID: q.int("house_id"), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	if b := q.bool("include_closed"); b != nil {
+	q := httpapi.NewQuery(r)
+	f := HouseholdFilter{Area: q.Get("area"), HouseID: q.Int("house_id"), Limit: int(q.Int("limit")), BeforeID: q.Int("before_id")}
+	if b := q.Bool("include_closed"); b != nil {
 		f.IncludeGone = *b
 	}
-	return f, q.v.Err()
+	return f, q.Err()
 }
 
 func personFilter(r *http.Request) (PersonFilter, error) {
-	q := query{Values: r.URL.Query()}
+	q := httpapi.NewQuery(r)
 	f := PersonFilter{Area: q.Get("area"), Name: q.Get("name"), IDNumber: q.Get("id_number"), Phone: q.Get("phone"), Address: q.Get("address"),
-		Tag: q.Get("tag"), ResidenceType: q.Get("residence_type"), Status: q.Get("status"), HouseholdID: q.int("household_id"),
-		MovedInWithinDays: int(q.int("moved_in_within_days")), Limit: int(q.int("limit")), BeforeID: q.int("before_id")}
-	return f, q.v.Err()
+		Tag: q.Get("tag"), ResidenceType: q.Get("residence_type"), Status: q.Get("status"), HouseholdID: q.Int("household_id"),
+		MovedInWithinDays: int(q.Int("moved_in_within_days")), Limit: int(q.Int("limit")), BeforeID: q.Int("before_id")}
+	return f, q.Err()
 }
 
 // ExportPersons downloads the persons list as xlsx: the list's filters
@@ -632,9 +606,9 @@ func (h *HTTP) ExportPersons(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := query{Values: r.URL.Query()}
-	reveal := q.bool("reveal")
-	if err := q.v.Err(); err != nil {
+	q := httpapi.NewQuery(r)
+	reveal := q.Bool("reveal")
+	if err := q.Err(); err != nil {
 		return err
 	}
 	_, err = h.Store.ExportPersons(r.Context(), f, reveal != nil && *reveal, h.download(w, "人员", "persons"))
@@ -673,6 +647,6 @@ func (h *HTTP) ExportHouseholds(w http.ResponseWriter, r *http.Request) error {
 
 // download is the response of an export named name (ascii: the plain
 // fallback), dated by the store's clock in China's time zone.
-func (h *HTTP) download(w http.ResponseWriter, name, ascii string) *lazyWriter {
-	return &lazyWriter{w: w, name: name + "导出-" + h.Store.clock.Now().In(clock.Shanghai).Format("20060102"), ascii: ascii}
+func (h *HTTP) download(w http.ResponseWriter, name, ascii string) io.Writer {
+	return xlsx.Download(w, name+"导出-"+h.Store.clock.Now().In(clock.Shanghai).Format("20060102"), ascii)
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
+	"github.com/tongxin/tongxin/internal/platform/xlsx"
 )
 
 // DefaultImportMaxBytes is the default upload limit of a ledger import.
@@ -86,28 +86,10 @@ func (h *ImportHTTP) Template(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", XLSXType)
-	w.Header().Set("Content-Disposition", attachment("人口台账导入模板.xlsx", "tongxin-persons-template.xlsx"))
+	w.Header().Set("Content-Disposition", xlsx.Attachment("人口台账导入模板.xlsx", "tongxin-persons-template.xlsx"))
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	_, err := buf.WriteTo(w)
 	return err
-}
-
-func attachment(name, ascii string) string {
-	return mime.FormatMediaType("attachment", map[string]string{"filename": ascii}) + "; filename*=UTF-8''" + urlEscape(name)
-}
-
-func urlEscape(s string) string {
-	const hexd = "0123456789ABCDEF"
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' {
-			b = append(b, c)
-			continue
-		}
-		b = append(b, '%', hexd[c>>4], hexd[c&15])
-	}
-	return string(b)
 }
 
 func tooLarge(limit int64) error {
@@ -364,7 +346,7 @@ func (h *ImportHTTP) Report(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", XLSXType)
-	w.Header().Set("Content-Disposition", attachment("导入错误报告.xlsx", "import-report.xlsx"))
+	w.Header().Set("Content-Disposition", xlsx.Attachment("导入错误报告.xlsx", "import-report.xlsx"))
 	w.Header().Set("Cache-Control", "no-store")
 	_, err = io.Copy(w, f)
 	return err

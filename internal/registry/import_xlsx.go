@@ -4,11 +4,12 @@ import (
 	"io"
 	"strings"
 
+	"github.com/tongxin/tongxin/internal/platform/xlsx"
 	"github.com/xuri/excelize/v2"
 )
 
 // XLSXType is the media type of an xlsx workbook.
-const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+const XLSXType = xlsx.ContentType
 
 // reportWriter streams the error report: the original rows as read, with
 // the line number and a reason column naming the column and the rule in

@@ -11,6 +11,7 @@ import (
 	"github.com/tongxin/tongxin/internal/open311"
 	"github.com/tongxin/tongxin/internal/platform/errs"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
+	"github.com/tongxin/tongxin/internal/platform/xlsx"
 	"github.com/tongxin/tongxin/internal/registry"
 	"github.com/tongxin/tongxin/internal/worktime"
 )
@@ -60,6 +61,10 @@ var errNoRoute = errs.E(errs.NotFound, "no_route", "no such API endpoint", "æ²¡æ
 // routeTable lists every API route of Tongxin.
 func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *worktime.HTTP, o *open311.Handler, rg *registry.HTTP) []Route {
 	areaParam := Param{Name: "area", Type: "string", Description: "area code: limit to this subtree"}
+	auditParams := []Param{areaParam, {Name: "actor", Type: "string", Description: "username"}, {Name: "action", Type: "string", Description: "action code, e.g. auth.login"},
+		{Name: "object", Type: "string", Description: "object, e.g. user:12"}, {Name: "from", Type: "string", Description: "first day, YYYY-MM-DD (China time)"},
+		{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD"}, {Name: "before_id", Type: "integer", Description: "next page: the next_before_id of the previous"},
+		{Name: "limit", Type: "integer", Description: "at most 500"}}
 	return []Route{
 		// Platform
 		{Method: "GET", Path: "/healthz", Summary: "Liveness", Tag: "platform", Handle: s.healthz},
@@ -67,8 +72,10 @@ func (s *Server) routeTable(a *auth.HTTP, ar *area.HTTP, cs *cases.HTTP, wt *wor
 		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This document", Tag: "platform", Handle: s.openapi},
 		{Method: "GET", Path: "/api/v1/settings/ui", Summary: "Console settings (map tiles)", Tag: "platform", Response: UISettings{}, Handle: s.uiSettings},
 		{Method: "GET", Path: "/api/v1/version", Summary: "Server version", Tag: "platform", Handle: s.version},
-		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit log entries in the caller's scope, newest first", Tag: "platform", Perm: access.AuditRead,
-			Query: []Param{areaParam, {Name: "limit", Type: "integer", Description: "at most 500"}}, Handle: s.auditList},
+		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit log entries in the caller's audit:read scope (entries of no area: district level only), newest first", Tag: "platform", Perm: access.AuditRead,
+			Query: auditParams, Response: AuditPage{}, Handle: s.auditList},
+		{Method: "GET", Path: "/api/v1/audit/export.xlsx", Summary: "Export the audit entries matching the filters as xlsx; audited", Tag: "platform", Perm: access.AuditRead,
+			Query: auditParams, ContentType: xlsx.ContentType, Handle: s.auditExport},
 
 		// Auth and accounts
 		{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in: opens a session cookie, returns the user and the CSRF token", Tag: "auth", Request: auth.LoginRequest{}, Response: auth.Me{}, Handle: a.Login},

@@ -25,6 +25,7 @@ import (
 	"github.com/tongxin/tongxin/internal/auth"
 	"github.com/tongxin/tongxin/internal/cases"
 	"github.com/tongxin/tongxin/internal/open311"
+	"github.com/tongxin/tongxin/internal/platform/audit"
 	"github.com/tongxin/tongxin/internal/platform/clock"
 	"github.com/tongxin/tongxin/internal/platform/db"
 	"github.com/tongxin/tongxin/internal/platform/httpapi"
@@ -50,7 +51,10 @@ type Config struct {
 	RequireTOTP     bool
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
-	PasswordMaxAge  time.Duration
+	// AuditRetention: entries older are purged daily (0: never purged;
+	// otherwise at least audit.MinRetention).
+	AuditRetention time.Duration
+	PasswordMaxAge time.Duration
 }
 
 // Deps are the server's collaborators, built once by the CLI (or a test).
@@ -116,7 +120,7 @@ func New(d Deps) *Server {
 	// "GET /" rather than "/" so that a wrong method on an API route gets
 	// the mux's 405 (made a problem by APIProblems) instead of the console.
 	mux.Handle("GET /", s.uiHandler())
-	s.handler = httpapi.Chain(mux, httpapi.Recover, httpapi.APIProblems, httpapi.Logging(d.Logger), httpapi.Metrics(s.registry), securityHeaders(contentSecurityPolicy(d.Config.TileURL)), authHTTP.Authenticate)
+	s.handler = httpapi.Chain(httpapi.Routed(mux), httpapi.Recover, httpapi.APIProblems, httpapi.Logging(d.Logger), httpapi.Metrics(s.registry), securityHeaders(contentSecurityPolicy(d.Config.TileURL)), authHTTP.Authenticate)
 	return s
 }
 
@@ -149,6 +153,7 @@ func (s *Server) Start(ctx context.Context) error {
 		go s.watchImports(ctx, time.Minute)
 	}
 	go s.Areas.Locator().Watch(ctx, 30*time.Second)
+	go s.keepAudit(ctx)
 	go s.sweepFiles(ctx)
 	every := s.deps.Config.ScanEvery
 	if every > 0 {
@@ -177,6 +182,37 @@ func (s *Server) sweepFiles(ctx context.Context) {
 			s.deps.Logger.WarnContext(ctx, "sweeping attachment files", "err", err)
 		} else if n > 0 {
 			s.deps.Logger.InfoContext(ctx, "swept unreferenced attachment files", "count", n)
+		}
+	})
+}
+
+// keepAudit writes the audit chain's anchor to DataDir/audit-anchor.json
+// every minute (checking it against the one written before), and purges
+// the entries older than the retention daily.
+func (s *Server) keepAudit(ctx context.Context) {
+	key, err := audit.CurrentKey()
+	if err != nil {
+		s.deps.Logger.ErrorContext(ctx, "audit anchor", "err", err)
+		return
+	}
+	path := filepath.Join(s.deps.Config.DataDir, audit.AnchorFile)
+	anchor := func() {
+		if err := audit.WriteAnchor(ctx, s.deps.DB, key, path); err != nil && ctx.Err() == nil {
+			s.deps.Logger.ErrorContext(ctx, "audit anchor: the chain does not extend the last anchor; run tongxin audit verify", "err", err, "anchor", path)
+		}
+	}
+	anchor()
+	lastPurge := time.Time{}
+	every(ctx, time.Minute, func() {
+		anchor()
+		if r := s.deps.Config.AuditRetention; r > 0 && time.Since(lastPurge) >= 24*time.Hour {
+			lastPurge = time.Now()
+			res, err := audit.Purge(access.System(ctx), s.deps.DB, key, s.deps.Clock.Now(), r)
+			if err != nil && ctx.Err() == nil {
+				s.deps.Logger.ErrorContext(ctx, "audit purge", "err", err)
+			} else if res.Removed > 0 {
+				s.deps.Logger.InfoContext(ctx, "audit entries purged", "removed", res.Removed, "before", res.Before)
+			}
 		}
 	})
 }

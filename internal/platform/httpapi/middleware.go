@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -62,8 +63,9 @@ func Metrics(reg prometheus.Registerer) Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := &statusRecorder{ResponseWriter: w}
+			r, pattern := withPatternSlot(r)
 			next.ServeHTTP(rec, r)
-			route := r.Pattern
+			route := *pattern
 			if route == "" {
 				route = "unmatched"
 			}
@@ -82,12 +84,13 @@ func Logging(log *slog.Logger) Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := &statusRecorder{ResponseWriter: w}
+			r, pattern := withPatternSlot(r)
 			next.ServeHTTP(rec, r)
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
 			log.LogAttrs(r.Context(), slog.LevelInfo, "http",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", r.Pattern),
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", *pattern),
 				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
 				slog.Duration("took", time.Since(start)), slog.String("remote", r.RemoteAddr))
 		})
@@ -153,5 +156,30 @@ func APIProblems(next http.Handler) http.Handler {
 			w = &apiProblems{ResponseWriter: w, r: r}
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+type patternKey struct{}
+
+// withPatternSlot gives r a place where Routed records the route pattern
+// the mux matched. r.Pattern itself is set on the request the mux is
+// handed, which is not the one outer middlewares hold once a middleware in
+// between (authentication) has replaced it with WithContext.
+func withPatternSlot(r *http.Request) (*http.Request, *string) {
+	if p, ok := r.Context().Value(patternKey{}).(*string); ok {
+		return r, p
+	}
+	p := new(string)
+	return r.WithContext(context.WithValue(r.Context(), patternKey{}, p)), p
+}
+
+// Routed wraps the mux so that Metrics and Logging learn the matched
+// route pattern.
+func Routed(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(patternKey{}).(*string); ok {
+			*p = r.Pattern
+		}
 	})
 }
