@@ -169,7 +169,7 @@ func geoError(err error) error {
 	case errors.As(err, &ve):
 		v.Add(ve.Path, ve.Rule, ve.Message, ve.MessageZH)
 	default:
-		v.Add("body", "geojson", err.Error(), "GeoJSON 无效："+err.Error())
+		v.Add("body", "geojson", "the body is not valid GeoJSON", "请求体不是有效的 GeoJSON")
 	}
 	return v.Err()
 }

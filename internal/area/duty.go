@@ -118,7 +118,7 @@ func (s *Store) AddDuty(ctx context.Context, n NewDuty) (int64, error) {
 	if n.Geometry != nil {
 		raw, err := geo.MarshalGeometry(n.Geometry)
 		if err != nil {
-			return 0, errs.Field("geometry", "geojson", err.Error(), "空间范围无效")
+			return 0, errs.Field("geometry", "geojson", "geometry is not a geometry that can be stored", "空间范围无效")
 		}
 		geom = string(raw)
 	}

@@ -177,7 +177,7 @@ func problemsOf(err error) []RowProblem {
 	}
 	e, ok := err.(*errs.Error)
 	if !ok || len(e.Fields) == 0 {
-		return []RowProblem{{Rule: "invalid", Detail: err.Error(), DetailZH: err.Error()}}
+		return []RowProblem{{Rule: "invalid", Detail: "the row is not valid", DetailZH: "此行数据无效"}}
 	}
 	out := make([]RowProblem, 0, len(e.Fields))
 	for _, f := range e.Fields {

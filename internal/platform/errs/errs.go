@@ -120,7 +120,13 @@ func (v *Validation) Merge(field string, err error) {
 		}
 		return
 	}
-	v.Add(field, "invalid", err.Error(), err.Error())
+	// Any other error's text is for logs (English, maybe internals): the
+	// user is told only which field, unless an *Error words it in both.
+	detail, zh := field+" is not valid", field+" 无效"
+	if e != nil && e.Detail != "" && e.DetailZH != "" {
+		detail, zh = e.Detail, e.DetailZH
+	}
+	v.Add(field, "invalid", detail, zh)
 }
 
 // Err returns nil when nothing was recorded, else an Invalid error.
