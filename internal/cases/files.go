@@ -27,6 +27,11 @@ func (s *Store) Attach(ctx context.Context, c *Case, eventID *int64, filename st
 		}
 	}
 	p := access.From(ctx)
+	// Evidence comes from those who report or handle cases; seeing a case
+	// (a leader, a volunteer manager) is not enough to add to it.
+	if !p.Can(access.CasesReport) && !p.Can(access.CasesHandle) && !p.Can(access.CasesDispatch) {
+		return attach.Attachment{}, errs.E(errs.Forbidden, "forbidden", "only those who report or handle cases may attach files", "只有上报或处置事件的人员可以添加附件")
+	}
 	// Read and check the upload before taking the writer: a slow phone link
 	// must not hold SQLite's only write connection.
 	st, err := s.files.Stage(ctx, filename, body)

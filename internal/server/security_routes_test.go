@@ -184,7 +184,13 @@ func scopeMatrixTable() map[string]entry {
 		"GET /api/v1/cases/{id}/duplicates": {kind: "case", req: get("/api/v1/cases/%d/duplicates", cs), exp: caseHidden},
 		"POST /api/v1/cases/{id}/attachments": {kind: "attachment", req: func(f *mfix, o objs) call {
 			return call{method: "POST", path: fmt.Sprintf("/api/v1/cases/%d/attachments", o.caseID), upload: pngBytes("matrix"), uploadName: "现场.png"}
-		}, exp: caseHidden, why: "anyone who sees an open case may add evidence to it (cases.Store.Attach), a read-only leader included."},
+		}, exp: func(f *mfix, role, probe string) (expect, bool) {
+			if probe == "inside" && role != "system_admin" && roleHas(role, access.CasesRead) &&
+				!roleHas(role, access.CasesReport) && !roleHas(role, access.CasesHandle) && !roleHas(role, access.CasesDispatch) {
+				return exp403, true
+			}
+			return caseHidden(f, role, probe)
+		}, why: "those who see an open case and report or handle cases may add evidence to it; those who only see it (leader, volunteer manager) are refused (403)."},
 		"GET /api/v1/attachments/{id}":           {kind: "attachment", req: get("/api/v1/attachments/%d", func(o objs) any { return o.attachment }), exp: caseHidden},
 		"GET /api/v1/attachments/{id}/thumbnail": {kind: "attachment", req: get("/api/v1/attachments/%d/thumbnail", func(o objs) any { return o.attachment }), exp: caseHidden},
 		"GET /api/v1/notifications":              {global: true, req: fixed("/api/v1/notifications", nil), why: "the caller's own notifications only."},
