@@ -150,7 +150,7 @@ func malformedJSON(data []byte) error {
 	if errors.As(err, &se) {
 		return ValidationErrors{{Feature: -1, Rule: RuleMalformed,
 			Message:   fmt.Sprintf("invalid JSON at byte offset %d: %v", se.Offset, se),
-			MessageZH: fmt.Sprintf("JSON 格式错误（第 %d 字节处）：%v", se.Offset, se),
+			MessageZH: fmt.Sprintf("JSON 格式错误（第 %d 字节处）", se.Offset),
 		}}
 	}
 	msg := "invalid JSON"

@@ -66,7 +66,7 @@ func checkIdentity(v *errs.Validation, typ, number, gender, birth, today string)
 			return id
 		}
 		if err != nil {
-			v.Add("id_number", "format", err.Error(), "身份证号格式错误")
+			v.Add("id_number", "format", "the ID number is not in a valid format", "身份证号格式错误")
 			return id
 		}
 		id.number, id.birth = c.Number, c.Birth.Format(time.DateOnly)
