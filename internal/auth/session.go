@@ -257,8 +257,31 @@ func (s *Store) loginFailed(ctx context.Context, username, ip string, now time.T
 
 // Logout ends a session.
 func (s *Store) Logout(ctx context.Context, token string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash(token))
-	return err
+	var (
+		userID   int64
+		username string
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.username FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash(token)).Scan(&userID, &username)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // already ended
+	}
+	if err != nil {
+		return err
+	}
+	bindings, err := s.bindings(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		r, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash(token))
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit.Append(ctx, tx, audit.Entry{At: s.clock.Now(), Actor: username, Action: "auth.logout", Object: "user:" + username, AreaCode: homeArea(bindings)})
+	})
 }
 
 // SessionState is what a session carries besides its principal: its CSRF

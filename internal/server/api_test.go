@@ -148,6 +148,12 @@ func TestSessionLifecycleAndCSRF(t *testing.T) {
 		if r := c.do("GET", "/api/v1/auth/me", nil); r.status != 401 {
 			t.Fatalf("after logout: %d", r.status)
 		}
+		if n := e.audited("auth.logout", "user:center"); n != 1 {
+			t.Fatalf("logout audited %d times", n)
+		}
+		if got := e.row(`SELECT area_code || ' ' || source_ip FROM audit_log WHERE action = 'auth.logout'`); got != "370211001 127.0.0.1" {
+			t.Fatalf("logout entry: %q", got)
+		}
 	})
 }
 
