@@ -145,11 +145,7 @@ func (e *env) anon() *client {
 
 func (e *env) login(username string) *client {
 	e.t.Helper()
-	c := e.anon()
-	var me auth.Me
-	c.mustDo("POST", "/api/v1/auth/login", map[string]string{"username": username, "password": fixturePassword}, 200, &me)
-	c.csrf = me.CSRFToken
-	return c
+	return e.loginWith(username, fixturePassword)
 }
 
 type response struct {

@@ -10,10 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/tongxin/tongxin/internal/platform/atomicfile"
 	"github.com/tongxin/tongxin/internal/platform/db"
 )
 
@@ -243,27 +243,5 @@ func WriteAnchor(ctx context.Context, d *db.DB, key Key, path string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, []byte(a.String()+"\n"))
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".audit-anchor-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	return err
+	return atomicfile.Write(path, []byte(a.String()+"\n"), 0o644)
 }

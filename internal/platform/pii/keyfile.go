@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tongxin/tongxin/internal/platform/atomicfile"
 )
 
 // maxKeyFileSize guards against pointing LoadKeyFile at the wrong file.
@@ -161,25 +163,7 @@ func nextKeyID(ids []string) string {
 // replaceFile atomically replaces path with data via a temporary file in the
 // same directory.
 func replaceFile(path string, data []byte, perm fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".pii-key-*")
-	if err != nil {
-		return fmt.Errorf("pii: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	err = tmp.Chmod(perm)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, data, perm); err != nil {
 		return fmt.Errorf("pii: writing key file: %w", err)
 	}
 	return nil
