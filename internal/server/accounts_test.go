@@ -315,8 +315,12 @@ func TestSessionAbsoluteTimeout(t *testing.T) {
 		if p := c.do("GET", "/api/v1/areas", nil).problem(t); p.Status != 401 || p.Code != "session_expired" {
 			t.Fatalf("past the absolute timeout: %+v", p)
 		}
-		if p := c.do("POST", "/api/v1/cases", map[string]any{"title": "x"}).problem(t); p.Status != 401 {
+		before := e.count("cases")
+		if p := c.do("POST", "/api/v1/cases", map[string]any{"title": "过期会话上报", "category": "appearance.garbage", "area_code": "370211001001001001"}).problem(t); p.Status != 401 || p.Code != "session_expired" {
 			t.Fatalf("a write past the timeout: %+v", p)
+		}
+		if e.count("cases") != before {
+			t.Fatal("a write past the timeout was stored")
 		}
 	})
 }
