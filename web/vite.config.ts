@@ -16,13 +16,41 @@ function mobileFallback(): Plugin {
   }
 }
 
+// Vant's icon font names a fallback on at.alicdn.com after its inline woff2:
+// the CSP (font-src 'self' data:) refuses it, and a closed network cannot
+// reach it. Every browser the apps support takes the woff2, so it is dropped.
+function vantFontLocal(): Plugin {
+  const remote = /,\s*url\(\s*["']?(?:https?:)?\/\/at\.alicdn\.com\/[^)]*\)\s*format\(\s*["']?woff["']?\s*\)/g
+  return {
+    name: 'tongxin-vant-font-local',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]vant[\\/].*\.css(\?|$)/.test(id) || !remote.test(code)) return null
+      remote.lastIndex = 0
+      return { code: code.replace(remote, ''), map: null }
+    },
+  }
+}
+
 // The console is served at "/" by the Go binary (HTML5 history routing; the
 // server answers index.html for unknown non-API paths) and talks to /api/v1/.
 // A second entry, m.html, holds the phone apps (grid-worker app and resident
 // portal), answered for /m/ and every /m/… path; both share /assets/.
 export default defineConfig({
   base: '/',
-  plugins: [vue(), mobileFallback()],
+  plugins: [vue(), mobileFallback(), vantFontLocal()],
+  // The pages run under a Content-Security-Policy without 'unsafe-eval'.
+  // vue-i18n 11 compiles messages into an AST that it interprets, never with
+  // new Function or eval (its code-generating compiler is gone), so the
+  // message compiler stays; the flags drop the legacy API and the devtools
+  // hooks from the bundle. The e2e test (e2e/security.test.mjs) loads the
+  // pages under the server's policy and fails on any violation.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_DROP_MESSAGE_COMPILER__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   resolve: {
     alias: {
       '@': fileURLToPath(new URL('./src', import.meta.url)),

@@ -7,7 +7,7 @@ import './styles/main.css'
 import App from './App.vue'
 import { router } from './router'
 import { i18n } from './i18n'
-import { onUnauthorized } from './api'
+import { onPendingStep, onUnauthorized } from './api'
 import { useAuthStore } from './stores/auth'
 import { useAreaStore } from './stores/area'
 
@@ -29,6 +29,14 @@ onUnauthorized(() => {
     if (wasLoggedIn) ElMessage({ type: 'warning', message: i18n.global.t('common.sessionExpired'), grouping: true })
     void router.replace({ name: 'login', query: route.fullPath !== '/' ? { redirect: route.fullPath } : {} })
   }
+})
+
+// A 403 saying a step is pending (a forced password change, a required second
+// factor) sends the user to the account page, where the step is completed.
+onPendingStep((step) => {
+  useAuthStore(pinia).announceStep(step)
+  const route = router.currentRoute.value
+  if (route.name !== 'account' && route.name !== 'login') void router.replace({ name: 'account' })
 })
 
 app.mount('#app')

@@ -1,6 +1,6 @@
 import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
-import { Bell, CollectionTag, DataBoard, Finished, HomeFilled, Location, Memo, Share, Tickets, Upload, User, UserFilled } from '@element-plus/icons-vue'
+import { Bell, CollectionTag, DataBoard, Document, Finished, HomeFilled, Location, Memo, Share, Tickets, Upload, User, UserFilled } from '@element-plus/icons-vue'
 
 /**
  * The console's menu and its pages. To add a module (cases, registry …) add an
@@ -111,5 +111,12 @@ export const navItems: NavItem[] = [
     icon: Memo,
     permission: 'cases:configure',
     component: () => import('@/views/cases/CategoriesView.vue'),
+  },
+  {
+    name: 'audit',
+    titleKey: 'nav.audit',
+    icon: Document,
+    permission: 'audit:read',
+    component: () => import('@/views/AuditView.vue'),
   },
 ]

@@ -13,6 +13,8 @@ declare module 'vue-router' {
     anyPermission?: string[]
     /** The menu entry to highlight when the page itself is not in the menu. */
     menu?: string
+    /** The page works without a current area (and before the area tree is loaded). */
+    noArea?: boolean
   }
 }
 
@@ -34,6 +36,14 @@ const routes: RouteRecordRaw[] = [
         component: item.component,
         meta: { titleKey: item.titleKey, permission: item.permission, anyPermission: item.anyPermission },
       })),
+      {
+        // Reached from the user menu; also where a pending step (forced
+        // password change, required second factor) keeps the user.
+        path: 'account',
+        name: 'account',
+        component: () => import('@/views/AccountView.vue'),
+        meta: { titleKey: 'account.title', noArea: true },
+      },
       {
         path: 'cases/:id(\\d+)',
         name: 'case',
@@ -92,6 +102,13 @@ router.beforeEach(async (to) => {
   }
   if (!auth.isLoggedIn) {
     return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  // Until the step is done the server answers nothing else: the user can
+  // only complete it (on the account page) or log out.
+  if (auth.pendingStep) {
+    if (to.name === 'account') return true
+    const keep = to.name !== 'overview' && to.name !== 'not-found' ? to.fullPath : undefined
+    return { name: 'account', query: keep ? { redirect: keep } : {} }
   }
   const areas = useAreaStore()
   if (!areas.loaded && auth.user) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, buildUrl, onUnauthorized, request, setCsrfToken } from './client'
+import { ApiError, buildUrl, onPendingStep, onUnauthorized, parseRetryAfter, pendingStepOf, request, setCsrfToken } from './client'
 
 function problemResponse(status: number, body: object): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/problem+json' } })
@@ -9,6 +9,7 @@ afterEach(() => {
   vi.unstubAllGlobals()
   setCsrfToken('')
   onUnauthorized(() => {})
+  onPendingStep(() => {})
 })
 
 describe('buildUrl', () => {
@@ -67,5 +68,53 @@ describe('request', () => {
   it('parses JSON bodies', async () => {
     vi.stubGlobal('fetch', async () => new Response('{"items":[]}', { status: 200, headers: { 'content-type': 'application/json' } }))
     await expect(request<{ items: unknown[] }>('/areas')).resolves.toEqual({ items: [] })
+  })
+})
+
+describe('pending steps', () => {
+  it('reads the step from the 403 codes only', () => {
+    expect(pendingStepOf(403, { code: 'password_change_required' })).toBe('password')
+    expect(pendingStepOf(403, { code: 'totp_enrolment_required' })).toBe('totp')
+    expect(pendingStepOf(403, { code: 'forbidden' })).toBeNull()
+    expect(pendingStepOf(422, { code: 'password_change_required' })).toBeNull()
+  })
+
+  it('calls the handler on a pending-step 403 and still throws', async () => {
+    vi.stubGlobal('fetch', async () => problemResponse(403, { code: 'totp_enrolment_required', detail: 'Enrol first.' }))
+    const handler = vi.fn()
+    onPendingStep(handler)
+    const err = (await request('/areas').catch((e: unknown) => e)) as ApiError
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err.code).toBe('totp_enrolment_required')
+    expect(handler).toHaveBeenCalledWith('totp')
+
+    handler.mockClear()
+    vi.stubGlobal('fetch', async () => problemResponse(403, { code: 'forbidden' }))
+    await request('/areas').catch(() => {})
+    expect(handler).not.toHaveBeenCalled()
+  })
+})
+
+describe('Retry-After', () => {
+  it('parses seconds and HTTP dates', () => {
+    const now = Date.parse('2026-03-01T08:00:00Z')
+    expect(parseRetryAfter('30', now)).toBe(30)
+    expect(parseRetryAfter(' 0 ', now)).toBe(0)
+    expect(parseRetryAfter('Sun, 01 Mar 2026 08:01:30 GMT', now)).toBe(90)
+    expect(parseRetryAfter('Sun, 01 Mar 2026 07:00:00 GMT', now)).toBe(0)
+    expect(parseRetryAfter(null, now)).toBeNull()
+    expect(parseRetryAfter('soon', now)).toBeNull()
+  })
+
+  it('is kept on the error of a 429', async () => {
+    vi.stubGlobal('fetch', async () =>
+      new Response(JSON.stringify({ code: 'too_many_attempts' }), {
+        status: 429,
+        headers: { 'content-type': 'application/problem+json', 'Retry-After': '42' },
+      }),
+    )
+    const err = (await request('/auth/login', { method: 'POST', body: {}, redirectOn401: false }).catch((e: unknown) => e)) as ApiError
+    expect(err.status).toBe(429)
+    expect(err.retryAfter).toBe(42)
   })
 })

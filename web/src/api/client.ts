@@ -6,12 +6,15 @@ export const API_BASE = '/api/v1'
 export class ApiError extends Error {
   readonly status: number
   readonly problem: Problem
+  /** Seconds to wait before trying again (the Retry-After of a 429 or 503), when the server said. */
+  readonly retryAfter: number | null
 
-  constructor(status: number, problem: Problem) {
+  constructor(status: number, problem: Problem, retryAfter: number | null = null) {
     super(problem.detail || problem.title || `HTTP ${status}`)
     this.name = 'ApiError'
     this.status = status
     this.problem = problem
+    this.retryAfter = retryAfter
   }
 
   get code(): string | undefined {
@@ -32,6 +35,24 @@ export interface RequestOptions {
 
 let csrfToken = ''
 let unauthorizedHandler: (() => void) | null = null
+let pendingStepHandler: ((step: PendingStep) => void) | null = null
+
+/**
+ * A step the user must complete before anything else: a forced password
+ * change, or the enrolment of a second factor the policy requires. Until then
+ * the server answers every other call with 403 and one of these codes.
+ */
+export type PendingStep = 'password' | 'totp'
+
+const PENDING_CODES: Record<string, PendingStep> = {
+  password_change_required: 'password',
+  totp_enrolment_required: 'totp',
+}
+
+/** The pending step a problem announces, if any. */
+export function pendingStepOf(status: number, problem: Problem): PendingStep | null {
+  return (status === 403 && problem.code && PENDING_CODES[problem.code]) || null
+}
 
 /** Stores the CSRF token from login/me; it is sent on every write. */
 export function setCsrfToken(token: string): void {
@@ -45,6 +66,21 @@ export function getCsrfToken(): string {
 /** Called on any 401 (session expired, logged out elsewhere). */
 export function onUnauthorized(handler: () => void): void {
   unauthorizedHandler = handler
+}
+
+/** Called on a 403 that says a pending step must be completed first (see PendingStep). */
+export function onPendingStep(handler: (step: PendingStep) => void): void {
+  pendingStepHandler = handler
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null
+  const v = value.trim()
+  if (/^\d+$/.test(v)) return Number(v)
+  const at = Date.parse(v)
+  if (Number.isNaN(at)) return null
+  return Math.max(0, Math.ceil((at - now) / 1000))
 }
 
 export function buildUrl(path: string, query?: Record<string, QueryValue>): string {
@@ -105,7 +141,9 @@ export async function requestWithHeaders<T>(path: string, opts: RequestOptions =
   if (!res.ok) {
     const problem = await readProblem(res)
     if (res.status === 401 && opts.redirectOn401 !== false && unauthorizedHandler) unauthorizedHandler()
-    throw new ApiError(res.status, problem)
+    const step = pendingStepOf(res.status, problem)
+    if (step && pendingStepHandler) pendingStepHandler(step)
+    throw new ApiError(res.status, problem, parseRetryAfter(res.headers.get('Retry-After')))
   }
   if (res.status === 204) return { data: undefined as T, headers: res.headers }
   const text = await res.text()

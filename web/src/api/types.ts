@@ -29,11 +29,65 @@ export interface User {
   permissions: string[]
   /** Per permission, the area codes it holds over. */
   permission_areas?: Record<string, string[]>
+  /** The password was set by an admin or has expired: it must be changed before anything else. */
+  must_change_password?: boolean
+  totp_enabled?: boolean
+  /** The policy requires a second factor for the user's roles (enrol before anything else when not enabled). */
+  totp_required?: boolean
+  password_expires_at?: string | null
 }
 
 export interface Session {
   user: User
   csrf_token: string
+}
+
+/** A login: the password, and the second factor when the account has one. */
+export interface LoginInput {
+  username: string
+  password: string
+  totp_code?: string
+  recovery_code?: string
+}
+
+/** The start of a TOTP enrolment: the secret, as text and as a QR code (a data: URL of a PNG). */
+export interface TotpEnrolment {
+  secret: string
+  otpauth_url: string
+  qr_png: string
+}
+
+/** What confirming an enrolment answers: the recovery codes, shown once. */
+export interface TotpConfirmed {
+  recovery_codes: string[]
+}
+
+/** One entry of the audit log. */
+export interface AuditEntry {
+  id: number
+  at: string
+  actor: string
+  action: string
+  object: string
+  area_code: string | null
+  source_ip: string | null
+  detail: unknown
+}
+
+export interface AuditPage {
+  items: AuditEntry[]
+  next_before_id: number | null
+}
+
+/** The audit page's filters (empty ones are left out of the query). */
+export interface AuditFilter {
+  actor?: string
+  action?: string
+  object?: string
+  /** YYYY-MM-DD, both ends included. */
+  from?: string
+  to?: string
+  area?: string
 }
 
 export type AreaLevel = 'district' | 'subdistrict' | 'community' | 'grid' | 'microgrid'

@@ -5,8 +5,8 @@ import './mobile.css'
 import App from './App.vue'
 import { router } from './router'
 import { i18n } from './i18n'
-import { onUnauthorized } from '@/api/client'
-import { forget } from './session'
+import { onPendingStep, onUnauthorized } from '@/api/client'
+import { announceStep, forget } from './session'
 import { showToast } from 'vant'
 
 const app = createApp(App)
@@ -20,6 +20,13 @@ onUnauthorized(() => {
     showToast(i18n.global.t('common.sessionExpired'))
     void router.replace({ name: 'login', query: { redirect: route.fullPath } })
   }
+})
+
+// A 403 saying a step is pending (a password that expired mid-session, say)
+// sends the user to the account page.
+onPendingStep((step) => {
+  announceStep(step)
+  if (router.currentRoute.value.name !== 'account' && router.currentRoute.value.name !== 'login') void router.replace({ name: 'account' })
 })
 
 app.mount('#app')

@@ -15,7 +15,8 @@ import GridHouse from './views/grid/GridHouse.vue'
 import GridNewCitizen from './views/grid/GridNewCitizen.vue'
 import GridVisit from './views/grid/GridVisit.vue'
 import UnsupportedView from './views/UnsupportedView.vue'
-import { loadSession } from './session'
+import AccountView from './views/AccountView.vue'
+import { loadSession, pendingStep } from './session'
 import { canUseApp, canUsePortal, landingFor, landingPath } from './lib/landing'
 import { startAutoSync } from './appOutbox'
 import { i18n } from './i18n'
@@ -34,6 +35,8 @@ export const router = createRouter({
   routes: [
     { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
     { path: '/', name: 'home', component: UnsupportedView },
+    // Changing one's password; also where a pending step (a forced change) keeps the user.
+    { path: '/account', name: 'account', component: AccountView },
     {
       path: '/app',
       component: Shell,
@@ -115,6 +118,10 @@ router.beforeEach(async (to) => {
   const user = await loadSession()
   if (to.meta.public) return user && to.name === 'login' ? landingPath(landingFor(user)) : true
   if (!user) return loginRedirect(to)
+  // Until the step is done the server answers nothing else: the user can
+  // only complete it or log out.
+  if (pendingStep()) return to.name === 'account' ? true : { name: 'account' }
+  if (to.name === 'account') return true
   const home = landingPath(landingFor(user))
   if (to.name === 'home') return home
   if (to.meta.area === 'app' && !canUseApp(user)) return home

@@ -1,13 +1,42 @@
 // Who is logged in. The user is also kept in localStorage so that the
 // grid-worker app opens (and queues reports) when started without network.
 import { reactive } from 'vue'
-import { getCsrfToken, setCsrfToken } from '@/api/client'
+import { getCsrfToken, setCsrfToken, type PendingStep } from '@/api/client'
+import { pendingStepFor } from '@/utils/login'
 import { isNetworkError, mAuthApi } from './api'
-import type { MUser } from './api/types'
+import type { MLoginInput, MUser } from './api/types'
 
 const CACHE_KEY = 'tongxin.m.user'
 
-export const session = reactive<{ user: MUser | null; checked: boolean }>({ user: null, checked: false })
+export const session = reactive<{ user: MUser | null; checked: boolean; announced: PendingStep | null }>({
+  user: null,
+  checked: false,
+  // A step the server announced with a 403 before /auth/me said so (e.g. the password expired mid-session).
+  announced: null,
+})
+
+/**
+ * What the user must do before anything else (a forced password change, a
+ * required second factor); the server refuses every other call meanwhile.
+ */
+export function pendingStep(): PendingStep | null {
+  return pendingStepFor(session.user) ?? (session.user ? session.announced : null)
+}
+
+/** Called on a 403 announcing a pending step. */
+export function announceStep(step: PendingStep): void {
+  if (session.user) session.announced = step
+}
+
+/** Asks the server again who we are (after completing a step). */
+export async function refreshSession(): Promise<MUser> {
+  const s = await mAuthApi.me()
+  setCsrfToken(s.csrf_token)
+  session.user = s.user
+  session.announced = null
+  remember(s.user)
+  return s.user
+}
 
 function remember(user: MUser | null): void {
   try {
@@ -43,10 +72,11 @@ export async function loadSession(): Promise<MUser | null> {
   return session.user
 }
 
-export async function login(username: string, password: string): Promise<MUser> {
-  const s = await mAuthApi.login(username, password)
+export async function login(input: MLoginInput): Promise<MUser> {
+  const s = await mAuthApi.login(input)
   setCsrfToken(s.csrf_token)
   session.user = s.user
+  session.announced = null
   session.checked = true
   remember(s.user)
   return s.user
@@ -64,6 +94,7 @@ export async function logout(): Promise<void> {
 /** Drops the local session (after a 401 or a logout). */
 export function forget(): void {
   session.user = null
+  session.announced = null
   session.checked = true
   setCsrfToken('')
   remember(null)

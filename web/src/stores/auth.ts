@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { ApiError, authApi, setCsrfToken, type User } from '@/api'
+import { ApiError, authApi, setCsrfToken, type LoginInput, type PendingStep, type User } from '@/api'
 import { holdsOver } from '@/utils/scope'
+import { pendingStepFor } from '@/utils/login'
 
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
@@ -9,6 +10,19 @@ export const useAuthStore = defineStore('auth', () => {
   const checked = ref(false)
 
   const isLoggedIn = computed(() => user.value !== null)
+
+  /**
+   * What the user must do before anything else, from the flags of /auth/me:
+   * change a forced or expired password first, then enrol a required second
+   * factor. The server refuses every other call meanwhile.
+   */
+  const pendingStep = computed<PendingStep | null>(() => pendingStepFor(user.value) ?? announcedStep.value)
+  /** A step the server announced (a 403 mid-session, e.g. the password expired) before /auth/me said so. */
+  const announcedStep = ref<PendingStep | null>(null)
+
+  function announceStep(step: PendingStep): void {
+    if (user.value) announcedStep.value = step
+  }
 
   /** The distinct areas of the user's role bindings (their scope). */
   const scopeAreas = computed(() => {
@@ -32,12 +46,14 @@ export const useAuthStore = defineStore('auth', () => {
 
   function setSession(u: User, csrf: string): void {
     user.value = u
+    announcedStep.value = null
     setCsrfToken(csrf)
     checked.value = true
   }
 
   function clear(): void {
     user.value = null
+    announcedStep.value = null
     setCsrfToken('')
     checked.value = true
   }
@@ -54,8 +70,8 @@ export const useAuthStore = defineStore('auth', () => {
     return user.value
   }
 
-  async function login(username: string, password: string): Promise<User> {
-    const s = await authApi.login(username, password)
+  async function login(input: LoginInput): Promise<User> {
+    const s = await authApi.login(input)
     setSession(s.user, s.csrf_token)
     return s.user
   }
@@ -68,5 +84,6 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
-  return { user, checked, isLoggedIn, scopeAreas, roleCodes, hasPermission, hasPermissionOver, fetchMe, login, logout, clear }
+  return { user, checked, isLoggedIn, pendingStep, announceStep, scopeAreas, roleCodes, hasPermission, hasPermissionOver, fetchMe, login, logout, clear }
 })
+

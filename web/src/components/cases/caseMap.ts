@@ -102,7 +102,3 @@ export function caseMarker(lat: number, lng: number, state: string, overdue: boo
     className: `tx-case-marker tx-case-${state}`,
   })
 }
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}

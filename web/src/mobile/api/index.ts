@@ -12,6 +12,7 @@ import type {
   Category,
   MArea,
   MLocateResult,
+  MLoginInput,
   MSession,
   Attachment,
 } from './types'
@@ -69,8 +70,13 @@ async function send<T>(
 }
 
 export const mAuthApi = {
-  login(username: string, password: string): Promise<MSession> {
-    return request<MSession>('/auth/login', { method: 'POST', body: { username, password }, redirectOn401: false })
+  /** A 401 with code totp_required / totp_invalid asks for the second factor (re-post with it). */
+  login(input: MLoginInput): Promise<MSession> {
+    return request<MSession>('/auth/login', { method: 'POST', body: input, redirectOn401: false })
+  },
+  /** The caller's own password; the caller's other sessions end, this one stays. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    return request<void>('/auth/password', { method: 'POST', body: { current_password: currentPassword, new_password: newPassword } })
   },
   me(): Promise<MSession> {
     return request<MSession>('/auth/me', { redirectOn401: false })

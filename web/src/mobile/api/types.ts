@@ -13,6 +13,19 @@ export interface MUser {
   display_name: string
   roles: MRoleBinding[]
   permissions: string[]
+  /** An admin-set or expired password: it must be changed before anything else. */
+  must_change_password?: boolean
+  totp_enabled?: boolean
+  /** The policy requires a second factor for the user's roles (enrol before anything else when off). */
+  totp_required?: boolean
+}
+
+/** A login: the password, and the second factor when the account has one. */
+export interface MLoginInput {
+  username: string
+  password: string
+  totp_code?: string
+  recovery_code?: string
 }
 
 export interface MSession {
