@@ -26,6 +26,7 @@ const (
 	EnterpriseRead Permission = "enterprises:read"
 	EnterpriseWork Permission = "enterprises:serve"
 	StatsRead      Permission = "stats:read"
+	PatrolRecord   Permission = "patrols:record" // walk and record patrols in one's grids
 )
 
 // Role is a named bundle of permissions, bound to an area code when granted.
@@ -41,12 +42,12 @@ var staffRead = []Permission{AreasRead, CasesRead, StatsRead}
 // Roles is the fixed role catalogue. Permissions are data here so that a
 // deployment's review of "who may do what" reads one table.
 var Roles = []Role{
-	{"system_admin", "系统管理员", "System administrator", []Permission{AreasRead, AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesRead, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, RegistryConfig, VolunteerAdmin, PointsAdjust, EnterpriseRead, EnterpriseWork, StatsRead}},
-	{"subdistrict_admin", "街道管理员", "Subdistrict administrator", append([]Permission{AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, RegistryConfig, EnterpriseRead}, staffRead...)},
+	{"system_admin", "系统管理员", "System administrator", []Permission{AreasRead, AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesRead, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, RegistryConfig, VolunteerAdmin, PointsAdjust, EnterpriseRead, EnterpriseWork, StatsRead, PatrolRecord}},
+	{"subdistrict_admin", "街道管理员", "Subdistrict administrator", append([]Permission{AreasWrite, DutyWrite, UsersRead, UsersWrite, AuditRead, CasesReport, CasesDispatch, CasesHandle, CasesConfig, RegistryRead, RegistryWrite, RegistryPII, RegistryConfig, EnterpriseRead, PatrolRecord}, staffRead...)},
 	{"dispatcher", "调度员", "Dispatcher", append([]Permission{UsersRead, CasesReport, CasesDispatch, CasesHandle, RegistryRead}, staffRead...)},
 	{"community_secretary", "社区书记", "Community secretary", append([]Permission{DutyWrite, UsersRead, CasesReport, CasesDispatch, CasesHandle, RegistryRead, RegistryWrite, RegistryPII}, staffRead...)},
-	{"community_staff", "社区工作人员", "Community staff", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite}, staffRead...)},
-	{"grid_worker", "网格员", "Grid worker", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite}, staffRead...)},
+	{"community_staff", "社区工作人员", "Community staff", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite, PatrolRecord}, staffRead...)},
+	{"grid_worker", "网格员", "Grid worker", append([]Permission{CasesReport, CasesHandle, RegistryRead, RegistryWrite, PatrolRecord}, staffRead...)},
 	{"head", "三长", "Building/road/area head", []Permission{AreasRead, CasesReport}},
 	// Department handlers see the cases handed to their unit, not an area's.
 	{"department_handler", "部门处置人员", "Department handler", []Permission{AreasRead, CasesHandle, StatsRead}},
