@@ -147,19 +147,22 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (Session, error) {
 	}
 	second := ""
 	if totpOn {
+		var passed bool
 		switch {
 		case a.TOTPCode == "" && a.RecoveryCode == "":
 			return Session{}, errTOTPRequired
 		case a.TOTPCode != "":
-			if !s.acceptTOTP(ctx, id, a.TOTPCode, now) {
-				return Session{}, s.loginFailed(ctx, username, a.IP, now, "auth.totp_failed", errTOTPInvalid, bindings)
-			}
+			passed, err = s.acceptTOTP(ctx, id, a.TOTPCode, now)
 			second = "totp"
 		default:
-			if !s.useRecoveryCode(ctx, id, a.RecoveryCode, now) {
-				return Session{}, s.loginFailed(ctx, username, a.IP, now, "auth.totp_failed", errTOTPInvalid, bindings)
-			}
+			passed, err = s.useRecoveryCode(ctx, id, a.RecoveryCode, now)
 			second = "recovery_code"
+		}
+		if err != nil {
+			return Session{}, err
+		}
+		if !passed {
+			return Session{}, s.loginFailed(ctx, username, a.IP, now, "auth.totp_failed", errTOTPInvalid, bindings)
 		}
 	}
 	sess := Session{Token: randomToken(32), CSRFToken: randomToken(24), UserID: id, ExpiresAt: now.Add(s.Policy.idle())}

@@ -185,25 +185,25 @@ func (s *Store) clearTOTP(ctx context.Context, userID int64, action, object, are
 // acceptTOTP checks a login's code against the user's secret and takes its
 // time step, so that the same code (or an older one) never passes again —
 // also not when two logins race with it.
-func (s *Store) acceptTOTP(ctx context.Context, userID int64, code string, now time.Time) bool {
+func (s *Store) acceptTOTP(ctx context.Context, userID int64, code string, now time.Time) (bool, error) {
 	var enc string
 	if err := s.db.QueryRowContext(ctx, `SELECT totp_secret_enc FROM users WHERE id = ?`, userID).Scan(&enc); err != nil || enc == "" {
-		return false
+		return false, err
 	}
 	secret, err := s.keys.DecryptFor(totpField, enc)
 	if err != nil {
-		return false
+		return false, err
 	}
 	step, ok := matchStep(secret, strings.TrimSpace(code), now)
 	if !ok {
-		return false
+		return false, nil
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step)
 	if err != nil {
-		return false
+		return false, err
 	}
 	n, err := res.RowsAffected()
-	return err == nil && n == 1
+	return n == 1, err
 }
 
 // matchStep finds the time step (now, or one either side) whose code is code.
@@ -222,14 +222,14 @@ func matchStep(secret, code string, now time.Time) (int64, bool) {
 }
 
 // useRecoveryCode spends one of the user's recovery codes.
-func (s *Store) useRecoveryCode(ctx context.Context, userID int64, code string, now time.Time) bool {
+func (s *Store) useRecoveryCode(ctx context.Context, userID int64, code string, now time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
 		db.Millis(now), userID, tokenHash(normaliseRecovery(code)))
 	if err != nil {
-		return false
+		return false, err
 	}
 	n, err := res.RowsAffected()
-	return err == nil && n == 1
+	return n == 1, err
 }
 
 // newRecoveryCode is 50 random bits as ten base-32 letters, "abcde-fghij".

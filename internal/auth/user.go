@@ -407,23 +407,35 @@ func (s *Store) Principal(ctx context.Context, userID int64) (*access.Principal,
 }
 
 func (s *Store) principal(ctx context.Context, userID int64) (*access.Principal, account, error) {
+	// One round trip: this runs on every request of a session.
+	rows, err := s.db.QueryContext(ctx, `SELECT u.username, u.display_name, u.disabled, u.unit_id, u.must_change_password, u.totp_enabled, u.password_changed_at, r.role, r.area_code
+		FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.id = ? ORDER BY r.area_code, r.role`, userID)
+	if err != nil {
+		return nil, account{}, err
+	}
+	defer rows.Close()
 	var (
 		username, display string
-		disabled          bool
+		disabled, found   bool
 		unit              sql.NullInt64
 		acc               account
+		bindings          []access.Binding
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT username, display_name, disabled, unit_id, must_change_password, totp_enabled, password_changed_at FROM users WHERE id = ?`, userID).
-		Scan(&username, &display, &disabled, &unit, &acc.mustChange, &acc.totpEnabled, &acc.passwordChangedAt)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled) {
+	for rows.Next() {
+		var role, area sql.NullString
+		if err := rows.Scan(&username, &display, &disabled, &unit, &acc.mustChange, &acc.totpEnabled, &acc.passwordChangedAt, &role, &area); err != nil {
+			return nil, account{}, err
+		}
+		found = true
+		if role.Valid {
+			bindings = append(bindings, access.Binding{Role: role.String, AreaCode: area.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, account{}, err
+	}
+	if !found || disabled {
 		return nil, account{}, errUnauthenticated
-	}
-	if err != nil {
-		return nil, account{}, err
-	}
-	bindings, err := s.bindings(ctx, userID)
-	if err != nil {
-		return nil, account{}, err
 	}
 	p := access.NewPrincipal(userID, username, bindings)
 	p.UnitID, p.DisplayName = unit.Int64, display

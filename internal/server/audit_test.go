@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,6 +130,36 @@ func TestAuditPage(t *testing.T) {
 		_ = json.Unmarshal(b, &detail)
 		if detail.Rows != want {
 			t.Fatalf("audited rows %d, exported %d", detail.Rows, want)
+		}
+	})
+}
+
+// TestServerAnchorsTheChain: at start the server writes the chain's anchor
+// to its data directory; the chain goes on extending it, and cutting the
+// chain back below it is caught.
+func TestServerAnchorsTheChain(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		a, err := audit.ReadAnchor(filepath.Join(e.dataDir, audit.AnchorFile))
+		if err != nil {
+			t.Fatalf("the server wrote no anchor at start: %v", err)
+		}
+		if n := int64(e.count("audit_log")); a.Count != n || a.LastID != n {
+			t.Fatalf("anchor %+v, the log holds %d entries", a, n)
+		}
+		e.login("center")
+		key, err := audit.CurrentKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := audit.Check(ctx, e.db, key, &a); err != nil {
+			t.Fatalf("the chain no longer extends the server's anchor: %v", err)
+		}
+		if _, err := e.db.ExecContext(ctx, `DELETE FROM audit_log WHERE id >= ?`, a.LastID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := audit.Check(ctx, e.db, key, &a); err == nil {
+			t.Fatal("entries deleted back below the anchor were not noticed")
 		}
 	})
 }

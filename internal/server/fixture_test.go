@@ -85,6 +85,8 @@ type env struct {
 	http  *httptest.Server
 	clock *clock.Fake
 	users map[string]int64
+	// dataDir is the server's data directory (attachments, audit anchor).
+	dataDir string
 }
 
 func newEnv(t *testing.T, d *db.DB) *env {
@@ -94,15 +96,16 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		t.Fatal(err)
 	}
 	fc := clock.NewFake(time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC))
+	dataDir := t.TempDir()
 	// Sessions here outlive the fake clock's jumps of days (deadline and
 	// escalation tests); the timeout tests set the real policy (realSessions).
-	srv := server.New(server.Deps{DB: d, Clock: fc, Keys: keys, Logger: discardLogger(), Config: server.Config{Version: "test", Open311Area: "370211001", DataDir: t.TempDir(),
+	srv := server.New(server.Deps{DB: d, Clock: fc, Keys: keys, Logger: discardLogger(), Config: server.Config{Version: "test", Open311Area: "370211001", DataDir: dataDir,
 		SessionIdle: 1000 * 24 * time.Hour, SessionAbsolute: 1000 * 24 * time.Hour}})
 	ctx := access.System(context.Background())
 	if _, err := srv.Areas.ImportBoundaries(ctx, []byte(fixtureGeoJSON())); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: d, srv: srv, clock: fc, users: map[string]int64{}}
+	e := &env{t: t, db: d, srv: srv, clock: fc, users: map[string]int64{}, dataDir: dataDir}
 	for _, u := range fixtureUsers {
 		u.Password, u.Permanent = fixturePassword, true
 		created, err := srv.Auth.CreateUser(ctx, u)

@@ -153,6 +153,7 @@ func (s *Server) Start(ctx context.Context) error {
 		go s.watchImports(ctx, time.Minute)
 	}
 	go s.Areas.Locator().Watch(ctx, 30*time.Second)
+	s.anchorAudit(ctx) // at once, so that a start after tampering says so
 	go s.keepAudit(ctx)
 	go s.sweepFiles(ctx)
 	every := s.deps.Config.ScanEvery
@@ -186,33 +187,39 @@ func (s *Server) sweepFiles(ctx context.Context) {
 	})
 }
 
-// keepAudit writes the audit chain's anchor to DataDir/audit-anchor.json
-// every minute (checking it against the one written before), and purges
-// the entries older than the retention daily.
-func (s *Server) keepAudit(ctx context.Context) {
+// anchorAudit writes the audit chain's anchor to DataDir/audit-anchor.json,
+// after checking that the chain extends the anchor written before; when it
+// does not, the old anchor stays as evidence and the error is logged.
+func (s *Server) anchorAudit(ctx context.Context) {
 	key, err := audit.CurrentKey()
-	if err != nil {
-		s.deps.Logger.ErrorContext(ctx, "audit anchor", "err", err)
-		return
+	if err == nil {
+		err = audit.WriteAnchor(ctx, s.deps.DB, key, filepath.Join(s.deps.Config.DataDir, audit.AnchorFile))
 	}
-	path := filepath.Join(s.deps.Config.DataDir, audit.AnchorFile)
-	anchor := func() {
-		if err := audit.WriteAnchor(ctx, s.deps.DB, key, path); err != nil && ctx.Err() == nil {
-			s.deps.Logger.ErrorContext(ctx, "audit anchor: the chain does not extend the last anchor; run tongxin audit verify", "err", err, "anchor", path)
-		}
+	if err != nil && ctx.Err() == nil {
+		s.deps.Logger.ErrorContext(ctx, "audit anchor: run tongxin audit verify", "err", err, "dir", s.deps.Config.DataDir)
 	}
-	anchor()
+}
+
+// keepAudit anchors the audit chain every minute and purges the entries
+// older than the retention daily.
+func (s *Server) keepAudit(ctx context.Context) {
 	lastPurge := time.Time{}
 	every(ctx, time.Minute, func() {
-		anchor()
-		if r := s.deps.Config.AuditRetention; r > 0 && time.Since(lastPurge) >= 24*time.Hour {
-			lastPurge = time.Now()
-			res, err := audit.Purge(access.System(ctx), s.deps.DB, key, s.deps.Clock.Now(), r)
-			if err != nil && ctx.Err() == nil {
-				s.deps.Logger.ErrorContext(ctx, "audit purge", "err", err)
-			} else if res.Removed > 0 {
-				s.deps.Logger.InfoContext(ctx, "audit entries purged", "removed", res.Removed, "before", res.Before)
-			}
+		s.anchorAudit(ctx)
+		r := s.deps.Config.AuditRetention
+		if r <= 0 || time.Since(lastPurge) < 24*time.Hour {
+			return
+		}
+		lastPurge = time.Now()
+		key, err := audit.CurrentKey()
+		if err != nil {
+			return // anchorAudit has said so
+		}
+		res, err := audit.Purge(access.System(ctx), s.deps.DB, key, s.deps.Clock.Now(), r)
+		if err != nil && ctx.Err() == nil {
+			s.deps.Logger.ErrorContext(ctx, "audit purge", "err", err)
+		} else if res.Removed > 0 {
+			s.deps.Logger.InfoContext(ctx, "audit entries purged", "removed", res.Removed, "before", res.Before)
 		}
 	})
 }
